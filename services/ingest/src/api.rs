@@ -1,0 +1,138 @@
+//! The HTTP source: `POST /v1/articles`.
+//!
+//! Accepts `application/json` (`{"url", "title", "html" | "text",
+//! "published", "source", "authors"}`), or a raw `text/html` / `text/plain`
+//! body with optional `url`, `title`, `source` and `published` query
+//! parameters. Answers `202` with the article id for a new story, `200` with
+//! the original's id for a duplicate, and a JSON error naming the problem
+//! otherwise: `400` malformed, `413` too large, `415` wrong content type,
+//! `422` nothing usable in it, `503` the pipeline cannot take it now.
+
+use std::sync::Arc;
+
+use axum::{
+    body::Body,
+    extract::{Query, State},
+    http::{header::CONTENT_TYPE, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+use stancewire_stage::dead_letter::Failure;
+
+use crate::{
+    ingestor::{IngestError, Ingestor, Outcome},
+    submission::{parse_date, Hints, Limits, Origin, Submission},
+};
+
+#[derive(Clone)]
+struct Api {
+    ingestor: Arc<Ingestor>,
+    limits: Limits,
+}
+
+pub fn router(ingestor: Arc<Ingestor>, limits: Limits) -> Router {
+    Router::new()
+        .route("/v1/articles", post(submit))
+        .with_state(Api { ingestor, limits })
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct RawParams {
+    url: Option<String>,
+    title: Option<String>,
+    source: Option<String>,
+    published: Option<String>,
+}
+
+async fn submit(
+    State(api): State<Api>,
+    Query(params): Query<RawParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match parse(&api, params, &headers, body).await {
+        Ok(sub) => match api.ingestor.ingest(sub).await {
+            Ok(outcome @ Outcome::Accepted { .. }) => {
+                (StatusCode::ACCEPTED, Json(outcome)).into_response()
+            }
+            Ok(outcome @ Outcome::Duplicate { .. }) => {
+                (StatusCode::OK, Json(outcome)).into_response()
+            }
+            Err(IngestError::Rejected(f)) => rejected(&api, f),
+            Err(IngestError::Unavailable(msg)) => {
+                tracing::error!(error = %msg, "cannot ingest now");
+                error_response(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &msg)
+            }
+        },
+        Err(f) => rejected(&api, f),
+    }
+}
+
+async fn parse(
+    api: &Api,
+    params: RawParams,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Submission, Failure> {
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .ok_or_else(|| {
+            Failure::new(
+                "unsupported_content_type",
+                "missing Content-Type: send application/json, text/html or text/plain",
+            )
+        })?;
+    // Read at most one byte past the limit, so an oversized body is refused
+    // without being held in memory.
+    let bytes = axum::body::to_bytes(body, api.limits.max_body_bytes + 1)
+        .await
+        .map_err(|_| {
+            Failure::new(
+                "too_large",
+                format!(
+                    "body is over the limit of {} bytes",
+                    api.limits.max_body_bytes
+                ),
+            )
+        })?;
+    if media_type == "application/json" {
+        return Submission::from_json(&bytes, Origin::http(), &api.limits);
+    }
+    let hints = Hints {
+        url: params.url,
+        title: params.title,
+        source_name: params.source,
+        published_at: params.published.as_deref().map(parse_date).transpose()?,
+        authors: Vec::new(),
+    };
+    Submission::from_raw(&media_type, &bytes, hints, Origin::http(), &api.limits)
+}
+
+fn rejected(api: &Api, f: Failure) -> Response {
+    api.ingestor.metrics().error(f.kind);
+    tracing::info!(kind = f.kind, reason = %f.message, "submission rejected");
+    let status = match f.kind {
+        "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "unsupported_content_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "malformed_json" | "invalid_utf8" | "invalid_field" | "missing_content" => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    error_response(status, f.kind, &f.message)
+}
+
+fn error_response(status: StatusCode, kind: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": kind, "message": message }))).into_response()
+}

@@ -1,0 +1,80 @@
+//! Ingest's configuration: the shared stage settings plus its topics,
+//! input limits, dedup store and feeds. See `stancewire_stage::config` for
+//! how defaults, the file and `STANCEWIRE_*` variables combine.
+
+use serde::{Deserialize, Serialize};
+use stancewire_stage::StageSettings;
+
+use crate::{dedup::DedupSettings, feeds::FeedSettings, submission::Limits};
+
+pub const DEFAULT_HTTP_PORT: u16 = 8081;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IngestConfig {
+    #[serde(flatten)]
+    pub stage: StageSettings,
+    pub topics: Topics,
+    pub limits: LimitSettings,
+    pub dedup: DedupSettings,
+    /// Feeds to poll: `[[feeds]] url = "…" interval_secs = 300`.
+    pub feeds: Vec<FeedSettings>,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            stage: StageSettings::for_service("ingest", DEFAULT_HTTP_PORT),
+            topics: Topics::default(),
+            limits: LimitSettings::default(),
+            dedup: DedupSettings::default(),
+            feeds: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Topics {
+    /// Clean articles, keyed by article id.
+    pub output: String,
+    /// Inputs that could not be ingested, with the reason.
+    pub dead_letter: String,
+}
+
+impl Default for Topics {
+    fn default() -> Self {
+        Topics {
+            output: "articles.raw".into(),
+            dead_letter: "articles.raw.dlq".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitSettings {
+    /// Largest body accepted, in bytes (HTTP bodies, files, fetched pages).
+    pub max_body_bytes: usize,
+    /// Deepest element nesting accepted in HTML.
+    pub max_html_depth: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        let l = Limits::default();
+        LimitSettings {
+            max_body_bytes: l.max_body_bytes,
+            max_html_depth: l.max_html_depth,
+        }
+    }
+}
+
+impl LimitSettings {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_body_bytes: self.max_body_bytes,
+            max_html_depth: self.max_html_depth,
+        }
+    }
+}

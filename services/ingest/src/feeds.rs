@@ -1,0 +1,267 @@
+//! The feed source: RSS and Atom feeds polled on an interval (parsed with
+//! `feed-rs`). Each item's page is taken from the item's own content when it
+//! carries the article, else fetched from its link; items whose URL is
+//! already known to the dedup store are skipped without fetching, so a feed's
+//! items are ingested once however often it is polled.
+//!
+//! A feed that cannot be fetched or parsed, or an item that cannot be
+//! ingested, goes to the dead-letter topic with the reason (a failing feed
+//! once per change of error, not once per poll) and polling carries on.
+
+use std::{sync::Arc, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use stancewire_stage::{dead_letter::Failure, Shutdown};
+use time::OffsetDateTime;
+
+use crate::{
+    fingerprint::normalise_url,
+    ingestor::{IngestError, Ingestor, Outcome},
+    submission::{decode_text, Content, Hints, Limits, Origin, Submission},
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeedSettings {
+    pub url: String,
+    #[serde(default = "default_interval")]
+    pub interval_secs: u64,
+    /// Follow `file://` item links (for feeds of local pages). Off by
+    /// default: a remote feed must not be able to make ingest read local files.
+    #[serde(default)]
+    pub allow_file_links: bool,
+}
+
+fn default_interval() -> u64 {
+    300
+}
+
+/// Item content shorter than this is a teaser; the linked page is fetched instead.
+const MIN_INLINE_ARTICLE_CHARS: usize = 1500;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PollReport {
+    pub items: usize,
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub skipped_known: usize,
+    pub failed: usize,
+}
+
+pub struct FeedPoller {
+    feed: FeedSettings,
+    ingestor: Arc<Ingestor>,
+    client: reqwest::Client,
+    limits: Limits,
+    last_error: Option<String>,
+}
+
+impl FeedPoller {
+    pub fn new(feed: FeedSettings, ingestor: Arc<Ingestor>, limits: Limits) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .user_agent(concat!("stancewire-ingest/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("http client");
+        FeedPoller {
+            feed,
+            ingestor,
+            client,
+            limits,
+            last_error: None,
+        }
+    }
+
+    /// Polls until shutdown.
+    pub async fn run(mut self, shutdown: Shutdown) {
+        let interval = Duration::from_secs(self.feed.interval_secs.max(1));
+        loop {
+            let report = self.poll_once().await;
+            tracing::info!(feed = %self.feed.url, ?report, "feed polled");
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.triggered() => break,
+            }
+        }
+    }
+
+    pub async fn poll_once(&mut self) -> PollReport {
+        let mut report = PollReport::default();
+        let origin = format!("feed:{}", self.feed.url);
+        let bytes = match self.fetch(&self.feed.url, "feed_unreachable").await {
+            Ok(b) => b,
+            Err(f) => {
+                self.feed_failed(&origin, &[], f).await;
+                return report;
+            }
+        };
+        let feed = match feed_rs::parser::parse(bytes.as_slice()) {
+            Ok(feed) => feed,
+            Err(e) => {
+                let f = Failure::new(
+                    "malformed_feed",
+                    format!("{} is not a valid RSS/Atom feed: {e}", self.feed.url),
+                );
+                self.feed_failed(&origin, &bytes, f).await;
+                return report;
+            }
+        };
+        self.last_error = None;
+        let feed_title = feed.title.map(|t| t.content);
+        for entry in feed.entries {
+            report.items += 1;
+            let link = entry.links.first().map(|l| l.href.clone());
+            if let Some(url) = link.as_deref().and_then(normalise_url) {
+                if self.ingestor.dedup().knows_url(&url).unwrap_or(false) {
+                    report.skipped_known += 1;
+                    continue;
+                }
+            }
+            let item_origin = format!("{origin}#{}", link.as_deref().unwrap_or(&entry.id));
+            let inline = entry
+                .content
+                .and_then(|c| c.body)
+                .or_else(|| entry.summary.map(|s| s.content));
+            let page = match (&inline, &link) {
+                (Some(html), _) if html.chars().count() >= MIN_INLINE_ARTICLE_CHARS => {
+                    Ok(html.clone())
+                }
+                (_, Some(link)) => self.page(link).await,
+                (Some(html), None) => Ok(html.clone()),
+                (None, None) => Err(Failure::new(
+                    "missing_content",
+                    "feed item has neither content nor a link",
+                )),
+            };
+            let hints = Hints {
+                url: link.clone().filter(|l| l.starts_with("http")),
+                title: entry.title.map(|t| t.content),
+                published_at: entry
+                    .published
+                    .or(entry.updated)
+                    .and_then(|d| OffsetDateTime::from_unix_timestamp(d.timestamp()).ok()),
+                source_name: feed_title.clone(),
+                authors: entry.authors.into_iter().map(|p| p.name).collect(),
+            };
+            let submission = page.and_then(|html| {
+                Submission::new(
+                    Content::Html(html),
+                    hints,
+                    Origin::feed(&self.feed.url),
+                    &self.limits,
+                )
+            });
+            let result = match submission {
+                Ok(sub) => self.ingestor.ingest(sub).await,
+                Err(f) => Err(IngestError::Rejected(f)),
+            };
+            match result {
+                Ok(Outcome::Accepted { .. }) => report.accepted += 1,
+                Ok(Outcome::Duplicate { .. }) => report.duplicates += 1,
+                Err(IngestError::Rejected(f)) => {
+                    report.failed += 1;
+                    self.ingestor
+                        .dead_letter(&item_origin, link.as_deref().unwrap_or("").as_bytes(), &f)
+                        .await;
+                }
+                Err(IngestError::Unavailable(e)) => {
+                    // Not the item's fault: stop here and retry on the next poll.
+                    tracing::error!(error = %e, feed = %self.feed.url, "pipeline unavailable; retrying next poll");
+                    report.failed += 1;
+                    break;
+                }
+            }
+        }
+        report
+    }
+
+    async fn feed_failed(&mut self, origin: &str, payload: &[u8], f: Failure) {
+        tracing::warn!(feed = %self.feed.url, error = %f, "feed poll failed");
+        if self.last_error.as_deref() != Some(f.message.as_str()) {
+            self.ingestor.dead_letter(origin, payload, &f).await;
+            self.last_error = Some(f.message);
+        } else {
+            self.ingestor.metrics().error(f.kind);
+        }
+    }
+
+    /// The linked page: fetched over HTTP(S), or read from disk for
+    /// `file://` links when the feed allows them.
+    async fn page(&self, link: &str) -> Result<String, Failure> {
+        let bytes = self.fetch(link, "page_unreachable").await?;
+        let bytes = if link.ends_with(".gz") {
+            gunzip(&bytes, &self.limits)?
+        } else {
+            bytes
+        };
+        decode_text(&bytes)
+    }
+
+    async fn fetch(&self, url: &str, kind: &'static str) -> Result<Vec<u8>, Failure> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| Failure::new(kind, format!("bad URL {url:?}: {e}")))?;
+        match parsed.scheme() {
+            "http" | "https" => {
+                let resp = self
+                    .client
+                    .get(parsed)
+                    .send()
+                    .await
+                    .map_err(|e| Failure::new(kind, format!("cannot fetch {url}: {e}")))?;
+                if !resp.status().is_success() {
+                    return Err(Failure::new(
+                        kind,
+                        format!("fetching {url} returned HTTP {}", resp.status()),
+                    ));
+                }
+                if resp
+                    .content_length()
+                    .is_some_and(|l| l as usize > self.limits.max_body_bytes)
+                {
+                    return Err(Failure::new(
+                        "too_large",
+                        format!("{url} is over the size limit"),
+                    ));
+                }
+                let body = resp
+                    .bytes()
+                    .await
+                    .map_err(|e| Failure::new(kind, format!("reading {url} failed: {e}")))?;
+                if body.len() > self.limits.max_body_bytes {
+                    return Err(Failure::new(
+                        "too_large",
+                        format!("{url} is over the size limit"),
+                    ));
+                }
+                Ok(body.to_vec())
+            }
+            "file" if self.feed.allow_file_links || url == self.feed.url => {
+                let path = parsed
+                    .to_file_path()
+                    .map_err(|_| Failure::new(kind, format!("bad file URL {url}")))?;
+                tokio::fs::read(&path)
+                    .await
+                    .map_err(|e| Failure::new(kind, format!("cannot read {}: {e}", path.display())))
+            }
+            other => Err(Failure::new(
+                kind,
+                format!("cannot fetch {other}: URLs from this feed"),
+            )),
+        }
+    }
+}
+
+pub fn gunzip(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(limits.max_body_bytes as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Failure::new("invalid_gzip", format!("not valid gzip: {e}")))?;
+    if out.len() > limits.max_body_bytes {
+        return Err(Failure::new(
+            "too_large",
+            "decompressed page is over the size limit",
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,413 @@
+//! A story as submitted, parsed from whatever arrived (an HTTP body, a feed
+//! item, a file) into a [`Submission`] — or rejected with a [`Failure`] that
+//! names the problem. Everything after this point can trust its input:
+//! valid UTF-8, not binary, not empty, within the size and nesting limits.
+
+use serde::Deserialize;
+use stancewire_proto::v1::SourceKind;
+use stancewire_stage::dead_letter::Failure;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+/// Limits on what ingest accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_html_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 2 * 1024 * 1024,
+            max_html_depth: 512,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Html(String),
+    Text(String),
+}
+
+/// What the submitter told us about the story, besides its content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hints {
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub published_at: Option<OffsetDateTime>,
+    pub source_name: Option<String>,
+    pub authors: Vec<String>,
+}
+
+/// Where the submission came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub kind: SourceKind,
+    pub feed_url: Option<String>,
+    pub path: Option<String>,
+}
+
+impl Origin {
+    pub fn http() -> Self {
+        Origin {
+            kind: SourceKind::Http,
+            ..Default::default()
+        }
+    }
+    pub fn file(path: impl Into<String>) -> Self {
+        Origin {
+            kind: SourceKind::File,
+            path: Some(path.into()),
+            ..Default::default()
+        }
+    }
+    pub fn feed(url: impl Into<String>) -> Self {
+        Origin {
+            kind: SourceKind::Feed,
+            feed_url: Some(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub content: Content,
+    pub hints: Hints,
+    pub origin: Origin,
+}
+
+/// The JSON body of `POST /v1/articles` (and each line of a JSON Lines file).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonSubmission {
+    url: Option<String>,
+    title: Option<String>,
+    html: Option<String>,
+    text: Option<String>,
+    /// RFC 3339 date-time, or a plain date (YYYY-MM-DD).
+    published: Option<String>,
+    source: Option<String>,
+    #[serde(default)]
+    authors: Vec<String>,
+}
+
+impl Submission {
+    /// Parses a JSON submission.
+    pub fn from_json(bytes: &[u8], origin: Origin, limits: &Limits) -> Result<Self, Failure> {
+        check_size(bytes, limits)?;
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| Failure::new("invalid_utf8", format!("body is not valid UTF-8: {e}")))?;
+        if text.trim().is_empty() {
+            return Err(Failure::new("empty_body", "the request body is empty"));
+        }
+        let j: JsonSubmission = serde_json::from_str(text)
+            .map_err(|e| Failure::new("malformed_json", format!("malformed JSON: {e}")))?;
+        let content = match (j.html, j.text) {
+            (Some(_), Some(_)) => {
+                return Err(Failure::new(
+                    "invalid_field",
+                    "give either \"html\" or \"text\", not both",
+                ))
+            }
+            (Some(h), None) => Content::Html(h),
+            (None, Some(t)) => Content::Text(t),
+            (None, None) => {
+                return Err(Failure::new(
+                    "missing_content",
+                    "the article needs an \"html\" or a \"text\" field",
+                ))
+            }
+        };
+        let published_at = j.published.as_deref().map(parse_date).transpose()?;
+        if let Some(url) = &j.url {
+            url::Url::parse(url).map_err(|e| {
+                Failure::new("invalid_field", format!("\"url\" is not a valid URL: {e}"))
+            })?;
+        }
+        let hints = Hints {
+            url: j.url,
+            title: j.title.filter(|t| !t.trim().is_empty()),
+            published_at,
+            source_name: j.source.filter(|s| !s.trim().is_empty()),
+            authors: j.authors,
+        };
+        Submission::new(content, hints, origin, limits)
+    }
+
+    /// Parses a raw body whose media type says what it is.
+    pub fn from_raw(
+        media_type: &str,
+        bytes: &[u8],
+        hints: Hints,
+        origin: Origin,
+        limits: &Limits,
+    ) -> Result<Self, Failure> {
+        check_size(bytes, limits)?;
+        let text = decode_text(bytes)?;
+        let content = match media_type {
+            "text/html" | "application/xhtml+xml" => Content::Html(text),
+            "text/plain" => Content::Text(text),
+            other => {
+                return Err(Failure::new(
+                    "unsupported_content_type",
+                    format!("unsupported content type {other:?}: send application/json, text/html or text/plain"),
+                ))
+            }
+        };
+        Submission::new(content, hints, origin, limits)
+    }
+
+    /// Checks the content itself: not empty, not binary, not too deep.
+    pub fn new(
+        content: Content,
+        hints: Hints,
+        origin: Origin,
+        limits: &Limits,
+    ) -> Result<Self, Failure> {
+        let body = match &content {
+            Content::Html(s) | Content::Text(s) => s,
+        };
+        if body.len() > limits.max_body_bytes {
+            return Err(too_large(body.len(), limits));
+        }
+        if body.trim().is_empty() {
+            return Err(Failure::new(
+                "empty_body",
+                "the article body is empty or only white space",
+            ));
+        }
+        check_not_binary(body.as_bytes())?;
+        if let Content::Html(html) = &content {
+            let depth = html_depth(html);
+            if depth > limits.max_html_depth {
+                return Err(Failure::new(
+                    "html_too_deep",
+                    format!(
+                        "HTML nests {depth} elements deep; the limit is {}",
+                        limits.max_html_depth
+                    ),
+                ));
+            }
+        }
+        Ok(Submission {
+            content,
+            hints,
+            origin,
+        })
+    }
+}
+
+fn too_large(len: usize, limits: &Limits) -> Failure {
+    Failure::new(
+        "too_large",
+        format!(
+            "body is {len} bytes; the limit is {} bytes",
+            limits.max_body_bytes
+        ),
+    )
+}
+
+fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Failure> {
+    if bytes.len() > limits.max_body_bytes {
+        return Err(too_large(bytes.len(), limits));
+    }
+    Ok(())
+}
+
+/// UTF-8 text, refusing binary data with its own error (it is usually not
+/// valid UTF-8 either, but "binary" is the more useful message).
+pub fn decode_text(bytes: &[u8]) -> Result<String, Failure> {
+    check_not_binary(bytes)?;
+    let s = std::str::from_utf8(bytes)
+        .map_err(|e| Failure::new("invalid_utf8", format!("body is not valid UTF-8: {e}")))?;
+    Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_string())
+}
+
+/// Binary: a NUL byte, or more than 10% control characters, in the first 8 KiB.
+fn check_not_binary(bytes: &[u8]) -> Result<(), Failure> {
+    let head = &bytes[..bytes.len().min(8192)];
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    if head.contains(&0) || controls * 10 > head.len() {
+        return Err(Failure::new(
+            "binary_content",
+            "body looks like binary data, not text or HTML",
+        ));
+    }
+    Ok(())
+}
+
+/// How deeply elements nest, estimated from tags alone (cheap, before any
+/// parser sees the page). Void elements and elements whose end tag HTML lets
+/// authors omit do not count, so real pages stay far below the limit while
+/// pathological nesting, which can exhaust a recursive tree walk, is caught.
+pub fn html_depth(html: &str) -> usize {
+    const NOT_COUNTED: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "!doctype",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = memchr_lt(&bytes[i..]) {
+        i += off + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let name_start = if closing { i + 1 } else { i };
+        let name_end = bytes[name_start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'!' || *b == b'-'))
+            .map(|p| name_start + p)
+            .unwrap_or(bytes.len());
+        if name_end == name_start {
+            continue;
+        }
+        let name = html[name_start..name_end].to_ascii_lowercase();
+        if name.starts_with("!--") || NOT_COUNTED.contains(&name.as_str()) {
+            continue;
+        }
+        let tag_end = bytes[name_end..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map(|p| name_end + p)
+            .unwrap_or(bytes.len());
+        let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            max = max.max(depth);
+        }
+        i = tag_end.min(bytes.len());
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    max
+}
+
+fn memchr_lt(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'<')
+}
+
+/// RFC 3339, or a plain `YYYY-MM-DD` taken as midnight UTC.
+pub fn parse_date(s: &str) -> Result<OffsetDateTime, Failure> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let date_format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &date_format)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| {
+            Failure::new(
+                "invalid_field",
+                format!("\"published\" must be an RFC 3339 date-time or YYYY-MM-DD, got {s:?}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn json_submissions_parse_into_content_and_hints() {
+        let s = Submission::from_json(
+            br#"{"url":"https://x.example/a","title":"T","text":"Body.","published":"2025-06-24","source":"X"}"#,
+            Origin::http(),
+            &limits(),
+        )
+        .unwrap();
+        assert_eq!(s.content, Content::Text("Body.".into()));
+        assert_eq!(s.hints.title.as_deref(), Some("T"));
+        assert_eq!(s.hints.published_at.unwrap().year(), 2025);
+    }
+
+    #[test]
+    fn each_bad_input_is_named() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"{\"text\": ", "malformed_json"),
+            (b"   ", "empty_body"),
+            (b"{\"text\": \"   \"}", "empty_body"),
+            (b"{\"title\": \"x\"}", "missing_content"),
+            (b"{\"text\": \"a\", \"body\": \"b\"}", "malformed_json"),
+            (
+                b"{\"text\": \"a\", \"published\": \"yesterday\"}",
+                "invalid_field",
+            ),
+            (
+                b"{\"text\": \"a\", \"url\": \"not a url\"}",
+                "invalid_field",
+            ),
+            (b"\xff\xfe{}", "invalid_utf8"),
+        ];
+        for (body, kind) in cases {
+            let err = Submission::from_json(body, Origin::http(), &limits()).unwrap_err();
+            assert_eq!(
+                err.kind,
+                *kind,
+                "{:?}: {err}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let err = Submission::from_raw(
+            "text/plain",
+            b"\x00\x01\x02binary",
+            Hints::default(),
+            Origin::http(),
+            &limits(),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, "binary_content");
+        let err = Submission::from_raw(
+            "image/png",
+            b"x",
+            Hints::default(),
+            Origin::http(),
+            &limits(),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, "unsupported_content_type");
+        let small = Limits {
+            max_body_bytes: 10,
+            ..limits()
+        };
+        let err = Submission::from_raw(
+            "text/plain",
+            b"01234567890",
+            Hints::default(),
+            Origin::http(),
+            &small,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, "too_large");
+    }
+
+    #[test]
+    fn deep_html_is_refused_but_real_pages_pass() {
+        let deep = format!("{}x{}", "<div>".repeat(2000), "</div>".repeat(2000));
+        let err = Submission::from_raw(
+            "text/html",
+            deep.as_bytes(),
+            Hints::default(),
+            Origin::http(),
+            &limits(),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, "html_too_deep");
+        assert_eq!(
+            html_depth(
+                "<html><body><p>a<p>b<br><img src=x/><div><span>x</span></div></body></html>"
+            ),
+            4
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! Dead letters: a record that cannot be decoded or processed is published,
+//! unchanged, to the stage's dead-letter topic together with the reason, where
+//! it came from and which service gave up on it. The stage then carries on;
+//! nothing is dropped silently, and a fixed record can be replayed from there.
+
+use rdkafka::message::{Headers, Message, OwnedMessage};
+use stancewire_proto::{v1, Named};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+use crate::{
+    codec,
+    metrics::Metrics,
+    publisher::{Outgoing, PublishError, Publisher},
+};
+
+/// Why a record was dead-lettered: a stable machine-readable kind plus a
+/// message for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct Failure {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct DeadLetters {
+    publisher: Publisher,
+    topic: String,
+    service: String,
+    metrics: Metrics,
+}
+
+impl DeadLetters {
+    pub fn new(publisher: Publisher, topic: impl Into<String>, metrics: Metrics) -> Self {
+        DeadLetters {
+            publisher,
+            topic: topic.into(),
+            service: metrics.service().to_string(),
+            metrics,
+        }
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// A dead letter for a consumed Kafka message.
+    pub fn for_message(&self, msg: &OwnedMessage, failure: &Failure) -> Outgoing {
+        let headers = msg
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| v1::Header {
+                        key: h.key.to_string(),
+                        value: h.value.map(<[u8]>::to_vec).unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.build(
+            v1::DeadLetter {
+                source_topic: msg.topic().to_string(),
+                source_partition: msg.partition(),
+                source_offset: msg.offset(),
+                key: msg.key().map(<[u8]>::to_vec).unwrap_or_default(),
+                payload: msg.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+                headers,
+                ..Default::default()
+            },
+            failure,
+        )
+    }
+
+    /// A dead letter for input that never was a Kafka message: a feed item,
+    /// a line of a file. `origin` says where it came from (`feed:URL`,
+    /// `file:PATH:LINE`).
+    pub fn for_origin(&self, origin: &str, payload: &[u8], failure: &Failure) -> Outgoing {
+        self.build(
+            v1::DeadLetter {
+                origin: origin.to_string(),
+                key: origin.as_bytes().to_vec(),
+                payload: payload.to_vec(),
+                source_partition: -1,
+                source_offset: -1,
+                ..Default::default()
+            },
+            failure,
+        )
+    }
+
+    fn build(&self, mut dl: v1::DeadLetter, failure: &Failure) -> Outgoing {
+        dl.service = self.service.clone();
+        dl.service_version = env!("CARGO_PKG_VERSION").to_string();
+        dl.error_kind = failure.kind.to_string();
+        dl.error = failure.message.clone();
+        dl.failed_at = Some(now());
+        let format = self.publisher.format();
+        Outgoing {
+            topic: self.topic.clone(),
+            key: dl.key.clone(),
+            version: String::new(),
+            payload: codec::encode(&dl, format),
+            type_name: v1::DeadLetter::TYPE_NAME,
+            content_type: format.content_type(),
+        }
+    }
+
+    /// Publishes a dead letter and counts it.
+    pub async fn send(&self, dl: &Outgoing, kind: &str) -> Result<(), PublishError> {
+        tracing::warn!(topic = %self.topic, kind, "dead-lettering a record");
+        self.publisher.send(dl).await?;
+        self.metrics.dead_letter(kind);
+        Ok(())
+    }
+}
+
+/// The current time as a protobuf timestamp.
+pub fn now() -> stancewire_proto::Timestamp {
+    let t = OffsetDateTime::now_utc();
+    stancewire_proto::timestamp(t.unix_timestamp(), t.nanosecond() as i32)
+}
+
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,1 @@
+//! Helpers for the end-to-end tests: start a broker, spawn services, read topics.
