@@ -1,1 +1,193 @@
-//! Helpers for the end-to-end tests: start a broker, spawn services, read topics.
+//! Helpers for the end-to-end tests: a real nisshi broker on a free
+//! loopback port, the real services started in-process on port 0, and a
+//! reader that collects what arrived on a topic.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use rdkafka::{
+    consumer::{Consumer, StreamConsumer},
+    message::{Headers, Message, OwnedMessage},
+    ClientConfig,
+};
+
+/// The nisshi binary: `$NISSHI_BIN`, else where `scripts/setup` puts it.
+pub fn nisshi_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("NISSHI_BIN") {
+        return PathBuf::from(p);
+    }
+    let cache = std::env::var_os("STANCEWIRE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/stancewire")
+        });
+    let bin = cache.join("nisshi-0.8.1/bin/nisshi");
+    assert!(
+        bin.exists(),
+        "nisshi not found at {}: run scripts/setup (or scripts/test) first",
+        bin.display()
+    );
+    bin
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A nisshi broker for one test, stopped when dropped.
+pub struct Broker {
+    child: Option<Child>,
+    pub port: u16,
+    storage: Storage,
+    dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Storage {
+    Memory,
+    Sqlite,
+}
+
+impl Broker {
+    /// A broker with in-memory storage (fast; gone when stopped).
+    pub fn start() -> Broker {
+        Broker::start_with(Storage::Memory)
+    }
+
+    pub fn start_with(storage: Storage) -> Broker {
+        let mut b = Broker {
+            child: None,
+            port: free_port(),
+            storage,
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        b.spawn();
+        b
+    }
+
+    fn spawn(&mut self) {
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let engine = match self.storage {
+            Storage::Memory => "memory://nisshi/".to_string(),
+            Storage::Sqlite => "sqlite://nisshi.db".to_string(),
+        };
+        let log = std::fs::File::create(self.dir.path().join("nisshi.log")).expect("log file");
+        let child = Command::new(nisshi_bin())
+            .current_dir(self.dir.path())
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args([
+                "--storage-engine",
+                &engine,
+                "--group-initial-rebalance-delay",
+                "0s",
+            ])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("nisshi starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "broker did not start: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("nisshi.log")).unwrap_or_default()
+    }
+
+    /// Kills the broker (SIGKILL: no chance to flush) and starts it again
+    /// on the same port and storage.
+    pub fn crash_and_restart(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.spawn();
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Reads `topic` from the beginning until `want` messages have arrived or
+/// `timeout` has passed, and returns what arrived.
+pub async fn read_topic(
+    brokers: &str,
+    topic: &str,
+    want: usize,
+    timeout: Duration,
+) -> Vec<OwnedMessage> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("test-reader-{}", free_port()))
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.wait.max.ms", "20")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + timeout;
+    while out.len() < want {
+        match tokio::time::timeout_at(deadline, consumer.recv()).await {
+            Ok(Ok(m)) => out.push(m.detach()),
+            Ok(Err(e)) => panic!("reading {topic}: {e}"),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The value of a header, as text.
+pub fn header(msg: &OwnedMessage, name: &str) -> Option<String> {
+    msg.headers()?
+        .iter()
+        .find(|h| h.key == name)
+        .and_then(|h| h.value)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+}
+
+/// Path of a file under the shared data folder beside the checkout.
+pub fn shared(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(path)
+}
+
+/// Path of a file in the project.
+pub fn project(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}

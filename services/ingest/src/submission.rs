@@ -144,17 +144,22 @@ impl Submission {
         origin: Origin,
         limits: &Limits,
     ) -> Result<Self, Failure> {
-        check_size(bytes, limits)?;
-        let text = decode_text(bytes)?;
-        let content = match media_type {
-            "text/html" | "application/xhtml+xml" => Content::Html(text),
-            "text/plain" => Content::Text(text),
+        let html = match media_type {
+            "text/html" | "application/xhtml+xml" => true,
+            "text/plain" => false,
             other => {
                 return Err(Failure::new(
                     "unsupported_content_type",
                     format!("unsupported content type {other:?}: send application/json, text/html or text/plain"),
                 ))
             }
+        };
+        check_size(bytes, limits)?;
+        let text = decode_text(bytes)?;
+        let content = if html {
+            Content::Html(text)
+        } else {
+            Content::Text(text)
         };
         Submission::new(content, hints, origin, limits)
     }
