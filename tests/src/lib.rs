@@ -156,6 +156,8 @@ pub async fn read_topic(
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
         .set("fetch.wait.max.ms", "20")
+        // Notice a topic created after we subscribed within half a second.
+        .set("topic.metadata.refresh.interval.ms", "500")
         .create()
         .expect("consumer");
     consumer.subscribe(&[topic]).expect("subscribe");
@@ -164,7 +166,9 @@ pub async fn read_topic(
     while out.len() < want {
         match tokio::time::timeout_at(deadline, consumer.recv()).await {
             Ok(Ok(m)) => out.push(m.detach()),
-            Ok(Err(e)) => panic!("reading {topic}: {e}"),
+            // The topic may not exist yet (it is created by its first
+            // producer); keep waiting.
+            Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(50)).await,
             Err(_) => break,
         }
     }

@@ -131,7 +131,7 @@ impl Default for LogSettings {
 
 /// Loads a service's configuration: `defaults`, then the TOML file (the
 /// argument, else `STANCEWIRE_CONFIG`), then `STANCEWIRE_*` variables.
-pub fn load<T>(defaults: T, file: Option<&Path>) -> Result<T, figment::Error>
+pub fn load<T>(defaults: T, file: Option<&Path>) -> Result<T, Box<figment::Error>>
 where
     T: Serialize + DeserializeOwned,
 {
@@ -139,16 +139,17 @@ where
     let from_env = std::env::var_os("STANCEWIRE_CONFIG").map(std::path::PathBuf::from);
     if let Some(path) = file.map(Path::to_path_buf).or(from_env) {
         if !path.exists() {
-            return Err(figment::Error::from(format!(
+            return Err(Box::new(figment::Error::from(format!(
                 "configuration file {} does not exist",
                 path.display()
-            )));
+            ))));
         }
         figment = figment.merge(Toml::file(path));
     }
     figment
         .merge(Env::prefixed("STANCEWIRE_").ignore(&["CONFIG"]).split("__"))
         .extract()
+        .map_err(Box::new)
 }
 
 #[cfg(test)]
@@ -156,6 +157,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail fixes the closure's type
     fn file_overrides_defaults_and_env_overrides_file() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
@@ -166,7 +168,8 @@ mod tests {
             let s = load(
                 StageSettings::for_service("x", 1),
                 Some(Path::new("svc.toml")),
-            )?;
+            )
+            .map_err(|e| *e)?;
             assert_eq!(s.kafka.brokers, "a:1");
             assert_eq!(s.kafka.batch_size, 16);
             assert_eq!(s.kafka.group_id, "stancewire-x");

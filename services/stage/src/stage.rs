@@ -85,16 +85,16 @@ pub struct Topics {
 /// not take outputs, a commit fails) returns early without committing, so a
 /// restart replays the batch.
 pub async fn run<T: Transform>(
-    settings: &KafkaSettings,
+    settings: KafkaSettings,
     topics: Topics,
     transform: Arc<T>,
     metrics: Metrics,
     readiness: Readiness,
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
-    let publisher = Publisher::new(settings, metrics.clone())?;
+    let publisher = Publisher::new(&settings, metrics.clone())?;
     let dead_letters = DeadLetters::new(publisher.clone(), &topics.dead_letter, metrics.clone());
-    let consumer = Arc::new(consumer(settings, &metrics)?);
+    let consumer = Arc::new(consumer(&settings, &metrics)?);
     consumer.subscribe(&[&topics.input])?;
     tracing::info!(input = %topics.input, group = %settings.group_id, "stage subscribed");
 
@@ -328,7 +328,9 @@ fn consumer(settings: &KafkaSettings, metrics: &Metrics) -> anyhow::Result<Stage
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("fetch.wait.max.ms", settings.fetch_wait_max_ms.to_string())
-        .set("isolation.level", "read_committed");
+        .set("isolation.level", "read_committed")
+        // An input topic created after start-up is picked up within seconds.
+        .set("topic.metadata.refresh.interval.ms", "5000");
     apply_overrides(&mut config, settings);
     Ok(config.create_with_context(StatsContext::new(metrics.clone()))?)
 }

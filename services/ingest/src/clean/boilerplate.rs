@@ -56,7 +56,7 @@ static SUBSCRIBE_PUBLISHER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Ends like a sentence: final punctuation, optionally inside quotes/brackets.
 pub fn ends_like_sentence(s: &str) -> bool {
-    let t = s.trim_end_matches(|c: char| matches!(c, '"' | '”' | '’' | '\'' | ')' | ']' | '»'));
+    let t = s.trim_end_matches(['"', '”', '’', '\'', ')', ']', '»']);
     t.ends_with(['.', '!', '?', '…', ':', ';'])
 }
 

@@ -1,0 +1,287 @@
+//! End-to-end tests of the shared stage loop on a real broker, with a small
+//! transform of the kind every service has: consume, transform, produce,
+//! commit, dead-letter, drop repeats, shut down cleanly, survive a crash.
+
+use std::{sync::Arc, time::Duration};
+
+use rdkafka::{
+    producer::{FutureProducer, FutureRecord},
+    ClientConfig, Message,
+};
+use stancewire_proto::v1;
+use stancewire_stage::{
+    codec::{self, WireFormat},
+    config::KafkaSettings,
+    dead_letter::Failure,
+    delivery::DeliveryMode,
+    http::Readiness,
+    metrics::Metrics,
+    stage::{self, Emit, Topics, Transform},
+    Shutdown,
+};
+use stancewire_tests::{header, read_topic, Broker, Storage};
+
+/// Upper-cases titles. Refuses an article without one; panics on "POISON".
+struct Shout;
+
+impl Transform for Shout {
+    type Input = v1::Article;
+    fn transform(&self, batch: &[v1::Article]) -> Vec<Result<Vec<Emit>, Failure>> {
+        batch
+            .iter()
+            .map(|a| {
+                if a.body.contains("POISON") {
+                    panic!("poisoned record");
+                }
+                if a.title.is_empty() {
+                    return Err(Failure::new("no_title", "article has no title"));
+                }
+                let mut out = a.clone();
+                out.title = a.title.to_uppercase();
+                Ok(vec![Emit::new("shouted", out)])
+            })
+            .collect()
+    }
+}
+
+fn article(id: &str, title: &str, body: &str) -> v1::Article {
+    v1::Article {
+        meta: Some(v1::RecordMeta {
+            article_id: id.into(),
+            version: format!("v-{id}-{title}"),
+            ..Default::default()
+        }),
+        title: title.into(),
+        body: body.into(),
+        ..Default::default()
+    }
+}
+
+async fn produce(broker: &Broker, key: &str, payload: Vec<u8>, content_type: &str) {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.addr())
+        .create()
+        .unwrap();
+    let headers = rdkafka::message::OwnedHeaders::new().insert(rdkafka::message::Header {
+        key: "content-type",
+        value: Some(content_type),
+    });
+    producer
+        .send(
+            FutureRecord::to("input")
+                .key(key)
+                .payload(&payload)
+                .headers(headers),
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+}
+
+async fn produce_article(broker: &Broker, a: &v1::Article, format: WireFormat) {
+    produce(
+        broker,
+        &a.meta.as_ref().unwrap().article_id,
+        codec::encode(a, format),
+        format.content_type(),
+    )
+    .await;
+}
+
+fn settings(broker: &Broker) -> KafkaSettings {
+    KafkaSettings {
+        brokers: broker.addr(),
+        group_id: "shout".into(),
+        batch_size: 8,
+        ..Default::default()
+    }
+}
+
+struct Running {
+    shutdown: Shutdown,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+fn start(settings: KafkaSettings) -> Running {
+    let shutdown = Shutdown::new();
+    let topics = Topics {
+        input: "input".into(),
+        dead_letter: "input.dlq".into(),
+    };
+    let task = tokio::spawn(stage::run(
+        settings,
+        topics,
+        Arc::new(Shout),
+        Metrics::new("shout"),
+        Readiness::default(),
+        shutdown.clone(),
+    ));
+    Running { shutdown, task }
+}
+
+impl Running {
+    async fn stop(self) {
+        self.shutdown.trigger();
+        self.task.await.unwrap().expect("stage stops cleanly");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loop_transforms_dead_letters_and_commits() {
+    let broker = Broker::start();
+    for (i, format) in [WireFormat::Json, WireFormat::Protobuf, WireFormat::Json]
+        .into_iter()
+        .enumerate()
+    {
+        produce_article(
+            &broker,
+            &article(&format!("a{i}"), "quiet title", "text"),
+            format,
+        )
+        .await;
+    }
+    produce(
+        &broker,
+        "garbage",
+        b"{this is not a record".to_vec(),
+        "application/json",
+    )
+    .await;
+    produce_article(
+        &broker,
+        &article("p", "poison", "POISON pill"),
+        WireFormat::Json,
+    )
+    .await;
+    produce_article(&broker, &article("n", "", "no title"), WireFormat::Json).await;
+
+    let running = start(settings(&broker));
+    let out = read_topic(&broker.addr(), "shouted", 3, Duration::from_secs(15)).await;
+    assert_eq!(out.len(), 3);
+    for m in &out {
+        let a: v1::Article =
+            codec::decode(m.payload().unwrap(), header(m, "content-type").as_deref()).unwrap();
+        assert_eq!(a.title, "QUIET TITLE");
+        assert_eq!(m.key().unwrap(), a.meta.unwrap().article_id.as_bytes());
+    }
+    let dead = read_topic(&broker.addr(), "input.dlq", 3, Duration::from_secs(15)).await;
+    let mut letters: Vec<v1::DeadLetter> = dead
+        .iter()
+        .map(|m| codec::decode(m.payload().unwrap(), header(m, "content-type").as_deref()).unwrap())
+        .collect();
+    letters.sort_by(|a, b| a.error_kind.cmp(&b.error_kind));
+    let kinds: Vec<&str> = letters.iter().map(|d| d.error_kind.as_str()).collect();
+    assert_eq!(kinds, vec!["decode", "no_title", "panic"]);
+    let garbage = &letters[0];
+    assert_eq!(garbage.payload, b"{this is not a record");
+    assert_eq!(garbage.key, b"garbage");
+    assert_eq!(garbage.source_topic, "input");
+    assert!(garbage.source_offset >= 0 && garbage.source_partition >= 0);
+    assert_eq!(garbage.service, "shout");
+    assert!(
+        garbage.error.starts_with("invalid JSON record"),
+        "{}",
+        garbage.error
+    );
+    assert!(garbage.headers.iter().any(|h| h.key == "content-type"));
+    running.stop().await;
+
+    // Restarted in the same group, the stage resumes after its commits:
+    // only the new record is handled.
+    produce_article(
+        &broker,
+        &article("late", "late title", "text"),
+        WireFormat::Json,
+    )
+    .await;
+    let running = start(settings(&broker));
+    let out = read_topic(&broker.addr(), "shouted", 5, Duration::from_secs(8)).await;
+    assert_eq!(out.len(), 4, "nothing lost, nothing handled twice");
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeats_are_dropped_by_key_and_version() {
+    let broker = Broker::start();
+    let a = article("same", "title", "text");
+    produce_article(&broker, &a, WireFormat::Json).await;
+    produce_article(&broker, &a, WireFormat::Protobuf).await; // a repeat, in the other encoding
+    produce_article(
+        &broker,
+        &article("same", "new title", "text"),
+        WireFormat::Json,
+    )
+    .await; // a new version
+    let running = start(settings(&broker));
+    let out = read_topic(&broker.addr(), "shouted", 3, Duration::from_secs(8)).await;
+    assert_eq!(out.len(), 2);
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_once_is_refused_clearly_where_the_broker_has_no_transactions() {
+    let broker = Broker::start();
+    let settings = KafkaSettings {
+        delivery: DeliveryMode::ExactlyOnce,
+        ..settings(&broker)
+    };
+    let running = start(settings);
+    let err = tokio::time::timeout(Duration::from_secs(60), running.task)
+        .await
+        .expect("fails promptly")
+        .unwrap()
+        .expect_err("nisshi has no transactions");
+    assert!(
+        err.to_string().contains("needs a broker with transactions"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_crash_loses_no_record() {
+    let mut broker = Broker::start_with(Storage::Sqlite);
+    for i in 0..10 {
+        produce_article(
+            &broker,
+            &article(&format!("k{i}"), "before", "text"),
+            WireFormat::Json,
+        )
+        .await;
+    }
+    let running = start(settings(&broker));
+    assert_eq!(
+        read_topic(&broker.addr(), "shouted", 10, Duration::from_secs(15))
+            .await
+            .len(),
+        10
+    );
+
+    broker.crash_and_restart();
+    for i in 10..20 {
+        produce_article(
+            &broker,
+            &article(&format!("k{i}"), "after", "text"),
+            WireFormat::Json,
+        )
+        .await;
+    }
+    let out = read_topic(&broker.addr(), "shouted", 40, Duration::from_secs(20)).await;
+    let mut seen: Vec<(Vec<u8>, String)> = out
+        .iter()
+        .map(|m| {
+            (
+                m.key().unwrap().to_vec(),
+                header(m, "stancewire-version").unwrap(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen.len(),
+        20,
+        "every record arrived (repeats, if any, share key and version)"
+    );
+    running.stop().await;
+}
