@@ -4,7 +4,7 @@
 use whatlang::Lang;
 
 /// How much text to look at: enough for a confident guess, bounded cost.
-const SAMPLE_CHARS: usize = 3000;
+const SAMPLE_CHARS: usize = 600;
 
 /// The language of `text` as (code, confidence in 0..1); ("und", 0) when the
 /// text is too short or too mixed to tell.

@@ -1,0 +1,123 @@
+//! Ingest throughput: the BBC corpus (2,225 articles) and Reuters-21578
+//! (21,578 documents) through the file path, and the BBC corpus over HTTP,
+//! against a real nisshi broker (memory storage) on loopback.
+//!
+//! `cargo bench -p stancewire-tests --bench ingest` prints articles/s, MB/s
+//! and the peak RSS of this process (service and client share it here).
+
+use std::{path::PathBuf, time::Instant};
+
+use futures::StreamExt;
+use stancewire_ingest::{config::IngestConfig, files, startup};
+use stancewire_stage::{metrics::Metrics, Shutdown};
+use stancewire_tests::{shared, Broker};
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn config(broker: &Broker, dedup: &tempfile::TempDir) -> IngestConfig {
+    let mut c = IngestConfig::default();
+    c.stage.kafka.brokers = broker.addr();
+    c.stage.http.listen = "127.0.0.1:0".parse().unwrap();
+    c.dedup.path = dedup.path().join("dedup.sqlite").display().to_string();
+    c.stage.log.filter = "warn".into();
+    c
+}
+
+async fn file_path(broker: &Broker, name: &str, path: PathBuf) {
+    let dedup = tempfile::tempdir().unwrap();
+    let c = config(broker, &dedup);
+    let ingestor = startup::ingestor(&c, &Metrics::new("ingest")).unwrap();
+    let r = files::ingest(&[path], ingestor, c.limits.limits(), 128, false)
+        .await
+        .unwrap();
+    println!(
+        "file  {name:<10} {:>6} units ({:>5} produced, {:>4} duplicates, {:>4} dead letters) in {:>6.2} s: {:>7.0} articles/s, {:>6.2} MB/s, peak RSS {:.0} MB",
+        r.units,
+        r.accepted,
+        r.duplicates,
+        r.dead_lettered,
+        r.seconds,
+        r.units as f64 / r.seconds,
+        r.bytes as f64 / 1e6 / r.seconds,
+        peak_rss_mb()
+    );
+}
+
+async fn http_path(broker: &Broker, dir: PathBuf) {
+    let dedup = tempfile::tempdir().unwrap();
+    let c = config(broker, &dedup);
+    let app = startup::Application::build(&c).await.unwrap();
+    let url = format!("http://127.0.0.1:{}/v1/articles", app.port());
+    let shutdown = Shutdown::new();
+    let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let bodies: Vec<Vec<u8>> = files::expand(&[dir])
+        .unwrap()
+        .into_iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let statuses: Vec<u16> = futures::stream::iter(bodies)
+        .map(|body| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                client
+                    .post(&url)
+                    .header("content-type", "text/plain")
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let secs = started.elapsed().as_secs_f64();
+    let accepted = statuses.iter().filter(|&&s| s == 202).count();
+    let duplicates = statuses.iter().filter(|&&s| s == 200).count();
+    println!(
+        "http  {:<10} {:>6} requests ({:>5} produced, {:>4} duplicates, {:>4} other) in {:>6.2} s: {:>7.0} articles/s, {:>6.2} MB/s, peak RSS {:.0} MB",
+        "bbc",
+        statuses.len(),
+        accepted,
+        duplicates,
+        statuses.len() - accepted - duplicates,
+        secs,
+        statuses.len() as f64 / secs,
+        bytes as f64 / 1e6 / secs,
+        peak_rss_mb()
+    );
+    shutdown.trigger();
+    server.await.unwrap().unwrap();
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let broker = Broker::start();
+        println!(
+            "ingest benchmark: {} cores, nisshi memory storage on loopback",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0)
+        );
+        file_path(&broker, "bbc", shared("data/corpora/bbc")).await;
+        file_path(&broker, "reuters", shared("data/corpora/reuters21578")).await;
+        http_path(&broker, shared("data/corpora/bbc")).await;
+    });
+}
