@@ -68,7 +68,8 @@ mod tests {
         assert_eq!(json["meta"]["articleId"], "abc");
         assert_eq!(json["simhash"], u64::MAX.to_string());
         assert_eq!(json["source"]["kind"], "SOURCE_KIND_HTTP");
-        assert_eq!(json["publishedAt"], "1970-01-01T00:00:00Z");
+        // RFC 3339 in UTC (pbjson writes the offset as "+00:00").
+        assert_eq!(json["publishedAt"], "1970-01-01T00:00:00+00:00");
         let back: Article = serde_json::from_value(json).unwrap();
         assert_eq!(back, a);
     }

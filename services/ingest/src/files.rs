@@ -237,7 +237,7 @@ fn read_units(path: &Path, limits: &Limits) -> Vec<Unit> {
             Submission::new(Content::Html(h), Hints::default(), file_origin(), limits)
         })
     } else {
-        decode_text(&bytes).and_then(|t| {
+        decode_legacy_text(&bytes).and_then(|t| {
             Submission::new(Content::Text(t), Hints::default(), file_origin(), limits)
         })
     };
@@ -246,6 +246,18 @@ fn read_units(path: &Path, limits: &Limits) -> Vec<Unit> {
         payload: bytes,
         parsed,
     }]
+}
+
+/// Text files carry no charset: UTF-8, else Windows-1252 (a superset of
+/// Latin-1, the usual legacy encoding of English text corpora — one BBC
+/// article spells "£" as byte 0xA3). Binary data is still refused.
+fn decode_legacy_text(bytes: &[u8]) -> Result<String, Failure> {
+    match decode_text(bytes) {
+        Err(f) if f.kind == "invalid_utf8" => {
+            Ok(encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned())
+        }
+        other => other,
+    }
 }
 
 /// Reuters-21578 is ASCII with a few stray Latin-1 bytes.
@@ -416,5 +428,15 @@ January &amp; improving prospects for the coming temporao.
         }
         assert_eq!(units[1].parsed.as_ref().unwrap_err().kind, "empty_body");
         assert_eq!(units[1].origin, "file:x.sgm#NEWID=2");
+    }
+
+    #[test]
+    fn legacy_text_files_are_read_as_windows_1252() {
+        assert_eq!(decode_legacy_text(b"costs \xa35m").unwrap(), "costs £5m");
+        assert_eq!(decode_legacy_text("caf\u{e9}".as_bytes()).unwrap(), "café");
+        assert_eq!(
+            decode_legacy_text(b"\x00\x01bin").unwrap_err().kind,
+            "binary_content"
+        );
     }
 }
