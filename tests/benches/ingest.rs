@@ -1,5 +1,7 @@
 //! Ingest throughput: the BBC corpus (2,225 articles) and Reuters-21578
-//! (21,578 documents) through the file path, and the BBC corpus over HTTP,
+//! (21,578 documents) and the 60 real web pages of the article-extraction
+//! benchmark (HTML, extraction included) through the file path, and the BBC
+//! corpus over HTTP,
 //! against a real nisshi broker (memory storage) on loopback.
 //!
 //! `cargo bench -p stancewire-tests --bench ingest` prints articles/s, MB/s
@@ -118,6 +120,8 @@ fn main() {
         );
         file_path(&broker, "bbc", shared("data/corpora/bbc")).await;
         file_path(&broker, "reuters", shared("data/corpora/reuters21578")).await;
+        // Real web pages (gzipped HTML): extraction dominates here.
+        file_path(&broker, "web pages", shared("data/article-extraction/html")).await;
         http_path(&broker, shared("data/corpora/bbc")).await;
     });
 }

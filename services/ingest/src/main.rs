@@ -4,11 +4,13 @@
 //! * `ingest serve` (the default) runs the service: `POST /v1/articles`,
 //!   the configured feeds, `/healthz`, `/readyz`, `/metrics`.
 //! * `ingest files PATH…` ingests files and directories, then exits.
+//! * `ingest extract FILE…` prints what ingest extracts from HTML pages.
+//! * `ingest score-extraction` scores that against the benchmark's dev pages.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use stancewire_ingest::{config::IngestConfig, files, startup};
+use stancewire_ingest::{config::IngestConfig, extract, files, startup};
 use stancewire_stage::{config, telemetry, Shutdown};
 
 #[derive(Parser)]
@@ -41,6 +43,23 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Extract articles from HTML files (.html, .html.gz): one JSON object per
+    /// file per line with file, title, body, authors, published, language.
+    Extract {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Score extraction on the article-extraction dev pages (precision,
+    /// recall, F1 the benchmark's way); the last line is JSON.
+    ScoreExtraction {
+        #[arg(
+            long,
+            default_value = "../shared/data/article-extraction/ground-truth.json"
+        )]
+        ground_truth: PathBuf,
+        #[arg(long, default_value = "../shared/data/article-extraction/html")]
+        pages: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -69,6 +88,19 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Command::Extract { files } => {
+            for file in files {
+                println!("{}", serde_json::to_string(&extract::extract_file(&file))?);
+            }
+            Ok(())
+        }
+        Command::ScoreExtraction {
+            ground_truth,
+            pages,
+        } => {
+            println!("{}", extract::score_pages(&ground_truth, &pages)?);
             Ok(())
         }
     }

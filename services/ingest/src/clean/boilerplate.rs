@@ -44,10 +44,107 @@ static SEPARATOR: LazyLock<Regex> =
 
 static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:subscribe\b|follow us\b|follow .{1,40} on (?:twitter|x|facebook|instagram|telegram)\b|sign up\b|share (?:this|on)\b|click here\b|read more\b|read also\b|see also\b|related:|related (?:stories|articles|news)\b|advertisement$|download (?:our|the) app\b|join our\b|like us on\b|all rights reserved|copyright\b|©|get our newsletter\b|(?:listen|watch)(?: to)? (?:the|this|our) \w+\s*$)",
+        r"(?i)^(?:subscribe\b|follow us\b|follow .{1,40} on (?:twitter|x|facebook|instagram|telegram)\b|sign up\b|share (?:this|on)\b|click here\b|read more\b|read also\b|see also\b|related:|related (?:stories|articles|news|coverage)\b|popular on\b|tags?:|filed under\b|share this:?|\d+ comments?\b|post comment\b|advertisement$|download (?:our|the) app\b|join our\b|like us on\b|all rights reserved|copyright\b|©|get our newsletter\b|(?:listen|watch)(?: to)? (?:the|this|our) \w+\s*$)",
     )
     .expect("valid regex")
 });
+
+/// Page furniture that is not a call to action: gallery and media captions,
+/// comment-form and citation blocks, reporter contact lines.
+static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:back to gallery|photo gallery|image \d+ of \d+|(?:video|audio) \d+:\d+|this (?:slideshow|video|content) requires javascript|advert(?:isement)?s?|explore further|citation:|leave a (?:reply|comment)\b|you must be logged in\b|you have been successfully subscribed|there was a problem subscribing\b|this document is subject to copyright|(?:listen|download|itunes|spotify):|you may also like|more from\b|read next\b|related tags:|(?:email|reach|contact) (?:the reporters?|.{1,40} at)\b|follow .{1,60} on (?:twitter|facebook|instagram|x)\b|get .{1,60} delivered\b|let our news meet your inbox|this site is protected by recaptcha)",
+    )
+    .expect("valid regex")
+});
+
+/// Words that make up a dateline or time stamp ("Updated: Nov 20 2019,
+/// 11:06am IST"), lower-case.
+const DATE_WORDS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "mon",
+    "monday",
+    "tue",
+    "tuesday",
+    "wed",
+    "wednesday",
+    "thu",
+    "thursday",
+    "fri",
+    "friday",
+    "sat",
+    "saturday",
+    "sun",
+    "sunday",
+    "am",
+    "pm",
+    "ist",
+    "gmt",
+    "utc",
+    "est",
+    "edt",
+    "pst",
+    "pdt",
+    "cet",
+    "bst",
+    "updated",
+    "published",
+    "posted",
+    "first",
+    "last",
+    "modified",
+    "on",
+    "at",
+    "date",
+];
+
+/// A line that is only a date and/or time, possibly with an "Updated:" label.
+pub fn is_timestamp(p: &str) -> bool {
+    if p.chars().count() > 80 {
+        return false;
+    }
+    let words: Vec<String> = p
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let dateish = |w: &String| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || DATE_WORDS.contains(&w.as_str())
+            || (w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && (w.ends_with("am")
+                    || w.ends_with("pm")
+                    || w.ends_with("th")
+                    || w.ends_with("st")
+                    || w.ends_with("nd")
+                    || w.ends_with("rd")))
+    };
+    let has_number = words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()));
+    has_number && words.len() >= 2 && words.iter().all(dateish)
+}
 
 static SUBSCRIBE_PUBLISHER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?i:subscribe\s+to)\s+(\p{Lu}[\w.\-]*(?:\s\p{Lu}[\w.\-]*)*?)(?:'s|’s)?\s+(?i:telegram|channel|newsletter|youtube|on\b|for\b|rss|feed|facebook|twitter)")
@@ -107,7 +204,17 @@ fn classify(p: &str) -> Line {
     if p.chars().count() <= 200 && CALL_TO_ACTION.is_match(p) {
         return Line::CallToAction;
     }
+    if (p.chars().count() <= 200 && FURNITURE.is_match(p)) || is_timestamp(p) {
+        return Line::Separator;
+    }
     Line::Story
+}
+
+/// A short label at the foot of a page: a tag, a section name ("Delhi
+/// Smog", "Science Fiction"): one to three words, no sentence punctuation.
+fn is_label(p: &str) -> bool {
+    let words = p.split_whitespace().count();
+    (1..=3).contains(&words) && !ends_like_sentence(p)
 }
 
 /// A byline or editor line.
@@ -122,6 +229,10 @@ fn names(c: &regex::Captures<'_>) -> Vec<String> {
         .map(|m| m.as_str().trim().to_string())
         .collect()
 }
+
+/// More headline-like lines than this at the foot of an article are a list
+/// that belongs to the story, not related-story teasers.
+const MAX_TEASERS: usize = 6;
 
 /// Removes the furniture from a story's paragraphs and returns what it said.
 ///
@@ -150,7 +261,14 @@ pub fn strip(paragraphs: Vec<String>) -> (Vec<String>, Furniture) {
     let last_sentence = kept.iter().rposition(|p| ends_like_sentence(p));
     if let Some(last) = last_sentence {
         let tail = kept.split_off(last + 1);
-        kept.extend(tail.into_iter().filter(|p| !looks_like_headline(p)));
+        // A handful of headlines is a teaser block; a long run of short
+        // lines (tour dates, a table of results) is the story's own list.
+        let headlines = tail.iter().filter(|p| looks_like_headline(p)).count();
+        let teasers = headlines <= MAX_TEASERS;
+        kept.extend(
+            tail.into_iter()
+                .filter(|p| !(is_label(p) || (teasers && looks_like_headline(p)))),
+        );
     }
     (kept, furniture)
 }
@@ -223,6 +341,29 @@ mod tests {
             classify("Editing by Alison Williams"),
             Line::Editor(vec!["Alison Williams".into()])
         );
+    }
+
+    #[test]
+    fn timestamps_and_page_furniture_go() {
+        for line in [
+            "Updated: 18 Nov 2019,",
+            "5:45 AM PST 11/19/2019",
+            "First Published: Tuesday, November 19, 2019 08:38 AM",
+            "November 15, 2019",
+        ] {
+            assert!(is_timestamp(line), "{line}");
+        }
+        assert!(!is_timestamp("The vote on November 15, 2019 was close."));
+        assert!(!is_timestamp("2019"));
+        let (kept, _) = strip(paras(&[
+            "Story text.",
+            "Back to Gallery",
+            "Image 2 of 5",
+            "Leave a Reply Cancel reply",
+            "More text.",
+            "Delhi Smog",
+        ]));
+        assert_eq!(kept, paras(&["Story text.", "More text."]));
     }
 
     #[test]

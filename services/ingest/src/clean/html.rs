@@ -23,6 +23,9 @@ pub struct Extracted {
 /// Extracts the article from a page. `url` is where the page came from, if
 /// known; it helps resolve the canonical URL and the site.
 pub fn extract(html: &str, url: Option<&str>) -> Result<Extracted, String> {
+    // Measured on the 60 dev pages (`ingest score-extraction`): the default
+    // balance beats favor_precision (F1 -0.015) and favor_recall (no change);
+    // tables add more noise than article text (-0.001).
     let options = Options {
         url: url.map(str::to_string),
         include_tables: false,
@@ -59,6 +62,39 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Extracted, String> {
             .filter(|s| !s.is_empty()),
         paragraphs,
     })
+}
+
+/// Decodes a page's bytes: a byte-order mark, else the `<meta charset>`
+/// (or `http-equiv` content type) in the first 4 KiB, else UTF-8 when valid,
+/// else Windows-1252.
+pub fn decode_html(bytes: &[u8]) -> String {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        return enc
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned();
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let declared = head.find("charset=").and_then(|i| {
+        let rest = head[i + 8..].trim_start_matches(['"', '\'', ' ']);
+        let label: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'))
+            .collect();
+        encoding_rs::Encoding::for_label(label.as_bytes())
+    });
+    match declared {
+        Some(enc) if enc != encoding_rs::UTF_8 => {
+            enc.decode_without_bom_handling(bytes).0.into_owned()
+        }
+        _ => match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        },
+    }
 }
 
 /// "Jane Doe; John Roe", "Jane Doe and John Roe", "Jane Doe, John Roe".
@@ -111,6 +147,14 @@ mod tests {
             .paragraphs
             .iter()
             .any(|p| p.contains("Copyright") || p.contains("Sport")));
+    }
+
+    #[test]
+    fn pages_are_decoded_by_their_declared_charset() {
+        let latin = b"<html><head><meta charset=\"iso-8859-1\"></head><body>caf\xe9</body></html>";
+        assert!(decode_html(latin).contains("café"));
+        assert!(decode_html("<p>café</p>".as_bytes()).contains("café"));
+        assert!(decode_html(b"<p>caf\xe9</p>").contains("café"));
     }
 
     #[test]
