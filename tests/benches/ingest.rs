@@ -14,6 +14,9 @@ use stancewire_ingest::{config::IngestConfig, files, startup};
 use stancewire_stage::{metrics::Metrics, Shutdown};
 use stancewire_tests::{shared, Broker};
 
+/// Requests in flight at once over HTTP.
+const HTTP_CONCURRENCY: usize = 64;
+
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -86,14 +89,14 @@ async fn http_path(broker: &Broker, dir: PathBuf) {
                     .unwrap_or(0)
             }
         })
-        .buffer_unordered(64)
+        .buffer_unordered(HTTP_CONCURRENCY)
         .collect()
         .await;
     let secs = started.elapsed().as_secs_f64();
     let accepted = statuses.iter().filter(|&&s| s == 202).count();
     let duplicates = statuses.iter().filter(|&&s| s == 200).count();
     println!(
-        "http  {:<10} {:>6} requests ({:>5} produced, {:>4} duplicates, {:>4} other) in {:>6.2} s: {:>7.0} articles/s, {:>6.2} MB/s, peak RSS {:.0} MB",
+        "http  {:<10} {:>6} requests, {HTTP_CONCURRENCY} in flight ({:>5} produced, {:>4} duplicates, {:>4} other) in {:>6.2} s: {:>7.0} articles/s, {:>6.2} MB/s, peak RSS {:.0} MB",
         "bbc",
         statuses.len(),
         accepted,

@@ -182,6 +182,7 @@ async fn handle_batch<T: Transform>(
             }
             Err(e) => {
                 metrics.error("decode");
+                tracing::warn!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), error = %e, "undecodable record dead-lettered");
                 dead.push(dead_letters.for_message(msg, &Failure::new("decode", e.to_string())));
             }
         }
@@ -197,7 +198,9 @@ async fn handle_batch<T: Transform>(
             ),
             Err(failure) => {
                 metrics.error(failure.kind);
-                dead.push(dead_letters.for_message(&batch[i], &failure));
+                let m = &batch[i];
+                tracing::warn!(topic = m.topic(), partition = m.partition(), offset = m.offset(), reason = %failure, "record dead-lettered");
+                dead.push(dead_letters.for_message(m, &failure));
             }
         }
     }
