@@ -538,3 +538,61 @@ async fn files_are_ingested_and_bad_lines_dead_lettered() {
     assert!(dl.origin.ends_with("batch.jsonl:2"), "{}", dl.origin);
     assert_eq!(dl.payload, b"{\"text\": broken");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
+    let broker = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&broker, &dir);
+    let ingestor = startup::ingestor(&config, &Metrics::new("ingest")).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(shared("data/article-extraction/html"))
+        .unwrap()
+        .map(|e| e.unwrap().path().canonicalize().unwrap())
+        .collect();
+    files.sort();
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Archive</title><link>BASE/</link><description>local pages</description>
+        <item><title>Archived page</title><link>file://{}</link><guid>p1</guid></item>
+        </channel></rss>"#,
+        files[2].display()
+    );
+    let site = serve_site(&feed, vec![]).await;
+    let url = format!("{site}/feed.xml");
+
+    // Refused unless the feed is trusted with local files.
+    let mut refused = FeedPoller::new(
+        FeedSettings {
+            url: url.clone(),
+            interval_secs: 60,
+            allow_file_links: false,
+        },
+        ingestor.clone(),
+        config.limits.limits(),
+    );
+    let report = refused.poll_once().await;
+    assert_eq!((report.accepted, report.failed), (0, 1), "{report:?}");
+
+    let mut allowed = FeedPoller::new(
+        FeedSettings {
+            url,
+            interval_secs: 60,
+            allow_file_links: true,
+        },
+        ingestor,
+        config.limits.limits(),
+    );
+    let report = allowed.poll_once().await;
+    assert_eq!((report.accepted, report.failed), (1, 0), "{report:?}");
+    let msgs = read_topic(&broker.addr(), "articles.raw", 1, Duration::from_secs(4)).await;
+    let a = decode_article(&msgs[0]);
+    assert_eq!(a.title, "Archived page");
+    assert!(a.word_count > 100);
+    let dl = read_topic(
+        &broker.addr(),
+        "articles.raw.dlq",
+        1,
+        Duration::from_secs(4),
+    )
+    .await;
+    assert_eq!(decode_dead_letter(&dl[0]).error_kind, "page_unreachable");
+}
