@@ -596,3 +596,55 @@ async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
     .await;
     assert_eq!(decode_dead_letter(&dl[0]).error_kind, "page_unreachable");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_reports_one_result_per_line() {
+    let broker = Broker::start();
+    let ingest = spawn_ingest(&broker).await;
+    let bbc = std::fs::read_to_string(shared("data/corpora/bbc/sport/001.txt")).unwrap();
+    let good = serde_json::json!({"text": bbc}).to_string();
+    let batch = format!("{good}\n{{\"text\": oops\n\n{good}\n");
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/articles/batch", ingest.base))
+        .header("content-type", "application/x-ndjson")
+        .body(batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let json: Value = resp.json().await.unwrap();
+    let statuses: Vec<&str> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        vec!["accepted", "rejected", "duplicate"],
+        "{json}"
+    );
+    assert_eq!(json["results"][1]["error"], "malformed_json");
+    assert_eq!(
+        (json["accepted"].as_u64(), json["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    let (status, err) = ingest.post("text/plain", "x").await;
+    assert_eq!(status, 202, "{err}");
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/articles/batch", ingest.base))
+        .header("content-type", "application/json")
+        .body(good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 415);
+    assert_eq!(
+        read_topic(&broker.addr(), "articles.raw", 3, Duration::from_secs(4))
+            .await
+            .len(),
+        2
+    );
+    ingest.stop().await;
+}

@@ -7,6 +7,11 @@
 //! the original's id for a duplicate, and a JSON error naming the problem
 //! otherwise: `400` malformed, `413` too large, `415` wrong content type,
 //! `422` nothing usable in it, `503` the pipeline cannot take it now.
+//!
+//! `POST /v1/articles/batch` takes many JSON submissions at once as JSON
+//! Lines (`application/x-ndjson`), for backfills: each line is ingested on
+//! its own and the answer lists one result per line, in order, so one bad
+//! line does not fail the others.
 
 use std::sync::Arc;
 
@@ -18,6 +23,7 @@ use axum::{
     routing::post,
     Json, Router,
 };
+use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use stancewire_stage::dead_letter::Failure;
@@ -36,6 +42,7 @@ struct Api {
 pub fn router(ingestor: Arc<Ingestor>, limits: Limits) -> Router {
     Router::new()
         .route("/v1/articles", post(submit))
+        .route("/v1/articles/batch", post(submit_batch))
         .with_state(Api { ingestor, limits })
 }
 
@@ -117,6 +124,97 @@ async fn parse(
         authors: Vec::new(),
     };
     Submission::from_raw(&media_type, &bytes, hints, Origin::http(), &api.limits)
+}
+
+/// Articles of one batch ingested at once.
+const BATCH_CONCURRENCY: usize = 32;
+
+async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) -> Response {
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !matches!(
+        media_type.as_deref(),
+        Some("application/x-ndjson" | "application/jsonl" | "application/json-lines")
+    ) {
+        return rejected(
+            &api,
+            Failure::new(
+                "unsupported_content_type",
+                "a batch is JSON Lines: send Content-Type: application/x-ndjson",
+            ),
+        );
+    }
+    let limit = api.limits.max_batch_bytes;
+    let Ok(bytes) = axum::body::to_bytes(body, limit + 1).await else {
+        return rejected(
+            &api,
+            Failure::new(
+                "too_large",
+                format!("batch is over the limit of {limit} bytes"),
+            ),
+        );
+    };
+    let lines: Vec<Vec<u8>> = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .map(<[u8]>::to_vec)
+        .collect();
+    if lines.is_empty() {
+        return rejected(&api, Failure::new("empty_body", "the batch has no lines"));
+    }
+    if lines.len() > api.limits.max_batch_items {
+        return rejected(
+            &api,
+            Failure::new(
+                "too_large",
+                format!(
+                    "batch has {} articles; the limit is {}",
+                    lines.len(),
+                    api.limits.max_batch_items
+                ),
+            ),
+        );
+    }
+    let results: Vec<serde_json::Value> = futures::stream::iter(lines)
+        .map(|line| {
+            let api = api.clone();
+            async move {
+                let outcome = match Submission::from_json(&line, Origin::http(), &api.limits) {
+                    Ok(sub) => api.ingestor.ingest(sub).await,
+                    Err(f) => Err(IngestError::Rejected(f)),
+                };
+                match outcome {
+                    Ok(o) => serde_json::to_value(o).unwrap_or_default(),
+                    Err(IngestError::Rejected(f)) => {
+                        api.ingestor.metrics().error(f.kind);
+                        json!({"status": "rejected", "error": f.kind, "message": f.message})
+                    }
+                    Err(IngestError::Unavailable(msg)) => {
+                        json!({"status": "unavailable", "error": "unavailable", "message": msg})
+                    }
+                }
+            }
+        })
+        .buffered(BATCH_CONCURRENCY)
+        .collect()
+        .await;
+    let count = |status: &str| results.iter().filter(|r| r["status"] == status).count();
+    let summary = json!({
+        "accepted": count("accepted"),
+        "duplicates": count("duplicate"),
+        "rejected": count("rejected"),
+        "unavailable": count("unavailable"),
+        "results": results,
+    });
+    (StatusCode::OK, Json(summary)).into_response()
 }
 
 fn rejected(api: &Api, f: Failure) -> Response {

@@ -58,6 +58,10 @@ pub struct LimitSettings {
     pub max_body_bytes: usize,
     /// Deepest element nesting accepted in HTML.
     pub max_html_depth: usize,
+    /// Largest `POST /v1/articles/batch` body, in bytes.
+    pub max_batch_bytes: usize,
+    /// Most articles in one batch request.
+    pub max_batch_items: usize,
 }
 
 impl Default for LimitSettings {
@@ -66,6 +70,8 @@ impl Default for LimitSettings {
         LimitSettings {
             max_body_bytes: l.max_body_bytes,
             max_html_depth: l.max_html_depth,
+            max_batch_bytes: l.max_batch_bytes,
+            max_batch_items: l.max_batch_items,
         }
     }
 }
@@ -75,6 +81,8 @@ impl LimitSettings {
         Limits {
             max_body_bytes: self.max_body_bytes,
             max_html_depth: self.max_html_depth,
+            max_batch_bytes: self.max_batch_bytes,
+            max_batch_items: self.max_batch_items,
         }
     }
 }

@@ -13,6 +13,10 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 pub struct Limits {
     pub max_body_bytes: usize,
     pub max_html_depth: usize,
+    /// Largest `POST /v1/articles/batch` body, in bytes.
+    pub max_batch_bytes: usize,
+    /// Most articles in one batch request.
+    pub max_batch_items: usize,
 }
 
 impl Default for Limits {
@@ -20,6 +24,8 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 2 * 1024 * 1024,
             max_html_depth: 512,
+            max_batch_bytes: 32 * 1024 * 1024,
+            max_batch_items: 1000,
         }
     }
 }
