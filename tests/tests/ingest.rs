@@ -315,11 +315,24 @@ async fn bad_input_gets_a_named_error_and_the_service_stays_up() {
         );
         assert!(!json["message"].as_str().unwrap_or("").is_empty(), "{json}");
     }
-    // Still up, still ingesting.
+    // Still up, ready, still ingesting.
     let health = reqwest::get(format!("{}/healthz", ingest.base))
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
+    let mut ready = 0;
+    for _ in 0..50 {
+        ready = reqwest::get(format!("{}/readyz", ingest.base))
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if ready == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ready, 200, "ready once the broker answers");
     let text = std::fs::read_to_string(shared("data/corpora/bbc/tech/001.txt")).unwrap();
     assert_eq!(ingest.post("text/plain", text).await.0, 202);
     let metrics = reqwest::get(format!("{}/metrics", ingest.base))

@@ -29,7 +29,8 @@ use serde_json::json;
 use stancewire_stage::dead_letter::Failure;
 
 use crate::{
-    ingestor::{IngestError, Ingestor, Outcome},
+    article::Built,
+    ingestor::{IngestError, Ingestor, Outcome, Reserved},
     submission::{parse_date, Hints, Limits, Origin, Submission},
 };
 
@@ -183,29 +184,48 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
             ),
         );
     }
-    let results: Vec<serde_json::Value> = futures::stream::iter(lines)
+    // Clean every line concurrently, decide duplicates in line order (so of
+    // two twins in one batch the earlier wins), then produce concurrently.
+    let prepared: Vec<Result<Built, IngestError>> = futures::stream::iter(lines)
         .map(|line| {
             let api = api.clone();
             async move {
-                let outcome = match Submission::from_json(&line, Origin::http(), &api.limits) {
-                    Ok(sub) => api.ingestor.ingest(sub).await,
+                match Submission::from_json(&line, Origin::http(), &api.limits) {
+                    Ok(sub) => api.ingestor.prepare(sub).await,
                     Err(f) => Err(IngestError::Rejected(f)),
-                };
-                match outcome {
-                    Ok(o) => serde_json::to_value(o).unwrap_or_default(),
-                    Err(IngestError::Rejected(f)) => {
-                        api.ingestor.metrics().error(f.kind);
-                        json!({"status": "rejected", "error": f.kind, "message": f.message})
-                    }
-                    Err(IngestError::Unavailable(msg)) => {
-                        json!({"status": "unavailable", "error": "unavailable", "message": msg})
-                    }
                 }
             }
         })
         .buffered(BATCH_CONCURRENCY)
         .collect()
         .await;
+    let reserved: Vec<Result<Reserved, IngestError>> = prepared
+        .into_iter()
+        .map(|p| p.and_then(|built| api.ingestor.reserve(built)))
+        .collect();
+    let outcomes = futures::future::join_all(reserved.into_iter().map(|r| {
+        let api = api.clone();
+        async move {
+            match r {
+                Ok(reserved) => api.ingestor.produce(reserved).await,
+                Err(e) => Err(e),
+            }
+        }
+    }))
+    .await;
+    let results: Vec<serde_json::Value> = outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok(o) => serde_json::to_value(o).unwrap_or_default(),
+            Err(IngestError::Rejected(f)) => {
+                api.ingestor.metrics().error(f.kind);
+                json!({"status": "rejected", "error": f.kind, "message": f.message})
+            }
+            Err(IngestError::Unavailable(msg)) => {
+                json!({"status": "unavailable", "error": "unavailable", "message": msg})
+            }
+        })
+        .collect();
     let count = |status: &str| results.iter().filter(|r| r["status"] == status).count();
     let summary = json!({
         "accepted": count("accepted"),

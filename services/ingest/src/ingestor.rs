@@ -12,7 +12,7 @@ use stancewire_stage::{
 };
 
 use crate::{
-    article::{self, timestamp},
+    article::{self, timestamp, Built},
     clean,
     dedup::{Dedup, Verdict},
     submission::Submission,
@@ -30,6 +30,18 @@ pub enum Outcome {
     },
     /// The same story was already produced; nothing new was produced.
     Duplicate { article_id: String, reason: String },
+}
+
+/// A cleaned story after the dedup decision.
+pub enum Reserved {
+    /// Already produced: nothing to do.
+    Duplicate(Outcome),
+    /// New (or an update): reserved, to be produced.
+    Produce {
+        built: Box<Built>,
+        article_id: String,
+        updated: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,11 +87,21 @@ impl Ingestor {
         &self.metrics
     }
 
+    /// Cleans, dedups and produces one submission.
     pub async fn ingest(&self, sub: Submission) -> Result<Outcome, IngestError> {
-        let source = source_label(&sub);
-        self.metrics.record_in(source, 1);
+        let built = self.prepare(sub).await?;
+        match self.reserve(built)? {
+            Reserved::Duplicate(outcome) => Ok(outcome),
+            reserved @ Reserved::Produce { .. } => self.produce(reserved).await,
+        }
+    }
+
+    /// Step 1, CPU-bound and safe to run for many submissions at once:
+    /// clean the submission and build its record.
+    pub async fn prepare(&self, sub: Submission) -> Result<Built, IngestError> {
+        self.metrics.record_in(source_label(&sub), 1);
         let submitted_url = sub.hints.url.clone();
-        let built = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             clean::clean(&sub).map(|c| article::build(c, &sub.origin, submitted_url.as_deref()))
         })
         .await
@@ -89,26 +111,51 @@ impl Ingestor {
                 format!("cleaning crashed: {e}"),
             ))
         })?
-        .inspect_err(|f| self.metrics.error(f.kind))?;
+        // Rejections are counted where they are reported (HTTP answer, dead letter).
+        .map_err(IngestError::Rejected)
+    }
 
-        let fp = built.fingerprint;
-        let mut record = built.article;
+    /// Step 2, fast: decide whether the story is new and, if so, reserve it
+    /// so a concurrent twin is a duplicate. Callers that want the earlier of
+    /// two twins to win (a batch, in line order) call this in that order.
+    pub fn reserve(&self, built: Built) -> Result<Reserved, IngestError> {
         let verdict = self
             .dedup
-            .check(&fp)
+            .check(&built.fingerprint)
             .map_err(|e| IngestError::Unavailable(e.to_string()))?;
         let (article_id, updated) = match verdict {
             Verdict::Duplicate { article_id, reason } => {
                 self.metrics.repeat(reason);
                 tracing::debug!(%article_id, reason, "duplicate dropped");
-                return Ok(Outcome::Duplicate {
+                return Ok(Reserved::Duplicate(Outcome::Duplicate {
                     article_id,
                     reason: reason.to_string(),
-                });
+                }));
             }
             Verdict::Update { article_id } => (article_id, true),
-            Verdict::New => (fp.article_id.clone(), false),
+            Verdict::New => (built.fingerprint.article_id.clone(), false),
         };
+        Ok(Reserved::Produce {
+            built: Box::new(built),
+            article_id,
+            updated,
+        })
+    }
+
+    /// Step 3: produce a reserved story, and remember it once acknowledged.
+    pub async fn produce(&self, reserved: Reserved) -> Result<Outcome, IngestError> {
+        let (built, article_id, updated) = match reserved {
+            Reserved::Duplicate(outcome) => return Ok(outcome),
+            Reserved::Produce {
+                built,
+                article_id,
+                updated,
+            } => (built, article_id, updated),
+        };
+        let Built {
+            fingerprint: fp,
+            article: mut record,
+        } = *built;
         if let Some(meta) = record.meta.as_mut() {
             meta.article_id = article_id.clone();
             meta.ingested_at = Some(timestamp(time::OffsetDateTime::now_utc()));
