@@ -1,10 +1,98 @@
-//! Language identification with `whatlang` (trigram profiles, no model
-//! files), reported as ISO 639-1 where such a code exists.
+//! Language identification, reported as ISO 639-1 where such a code exists.
+//!
+//! News prose in the common Western languages is told apart cheaply by its
+//! function words ("the", "and", "of"…): when one language's stopwords
+//! clearly dominate a sample, that is the answer. Anything else — short or
+//! mixed text, other scripts and languages — goes to `whatlang` (trigram
+//! profiles of 69 languages, no model files), which costs about a fifth of
+//! ingest's CPU time when run on everything.
 
 use whatlang::Lang;
 
 /// How much text to look at: enough for a confident guess, bounded cost.
 const SAMPLE_CHARS: usize = 600;
+
+/// The most frequent function words of languages common in news.
+const STOPWORDS: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            "the", "and", "of", "to", "in", "is", "that", "for", "it", "was", "on", "with", "as",
+            "said", "by", "he", "at", "from", "his", "be", "has", "have", "are", "were", "which",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le", "la", "les", "de", "des", "et", "est", "un", "une", "du", "que", "qui", "pour",
+            "dans", "sur", "au", "pas", "par", "il", "ce", "aux", "avec",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "der", "die", "das", "und", "ist", "nicht", "den", "von", "zu", "mit", "sich", "des",
+            "auf", "für", "ein", "eine", "im", "dem", "auch", "es", "wird",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el", "los", "las", "del", "y", "por", "con", "para", "se", "una", "es", "al", "lo",
+            "como", "más", "su", "pero", "sus",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "il", "di", "che", "per", "non", "della", "sono", "è", "nel", "alla", "gli", "anche",
+            "dei", "delle", "si", "ha", "come",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "os", "do", "da", "em", "uma", "não", "dos", "das", "no", "na", "ao", "com", "mais",
+            "foi", "pelo", "pela", "seu", "sua",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "het", "een", "en", "van", "dat", "niet", "op", "te", "zijn", "voor", "met", "die",
+            "aan", "er", "ook", "als", "bij", "wordt",
+        ],
+    ),
+];
+
+/// The fast path: a language whose stopwords make up at least an eighth of
+/// the sample's words (English news: 10–35% in 600 characters, under 12.5%
+/// in 8 of the 2,225 BBC articles), at least eight of them, and three times
+/// as many as any other language's.
+fn by_stopwords(sample: &str) -> Option<(&'static str, f32)> {
+    let words: Vec<String> = sample
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if words.len() < 40 {
+        return None;
+    }
+    let mut hits: Vec<(&'static str, usize)> = STOPWORDS
+        .iter()
+        .map(|(lang, stops)| {
+            (
+                *lang,
+                words.iter().filter(|w| stops.contains(&w.as_str())).count(),
+            )
+        })
+        .collect();
+    hits.sort_by(|a, b| b.1.cmp(&a.1));
+    let (lang, best) = hits[0];
+    let second = hits[1].1;
+    (best * 8 >= words.len() && best >= 8 && best >= 3 * second.max(1))
+        .then(|| (lang, best as f32 / (best + second) as f32))
+}
 
 /// The language of `text` as (code, confidence in 0..1); ("und", 0) when the
 /// text is too short or too mixed to tell.
@@ -14,6 +102,9 @@ pub fn detect(text: &str) -> (String, f32) {
         .nth(SAMPLE_CHARS)
         .map(|(i, _)| i)
         .unwrap_or(text.len());
+    if let Some((lang, confidence)) = by_stopwords(&text[..end]) {
+        return (lang.to_string(), confidence);
+    }
     match whatlang::detect(&text[..end]) {
         Some(info) => (iso639_1(info.lang()).to_string(), info.confidence() as f32),
         None => ("und".to_string(), 0.0),
@@ -108,5 +199,32 @@ mod tests {
             "ru"
         );
         assert_eq!(detect("").0, "und");
+    }
+
+    #[test]
+    fn the_stopword_fast_path_agrees_with_whatlang_on_real_prose() {
+        let samples = [
+            include_str!("../../../../examples/kremlin-denial.txt"),
+            "Le gouvernement a annoncé mardi une série de mesures pour soutenir les entreprises touchées par la crise, mais les syndicats estiment que ces aides ne suffiront pas et appellent à une nouvelle journée de mobilisation dans tout le pays. Le ministre de l'Économie a défendu le plan devant les députés, en assurant que la croissance reviendrait dès le second semestre si la consommation des ménages se maintient.",
+            "Die Bundesregierung hat am Dienstag ein neues Paket zur Unterstützung der Wirtschaft vorgestellt, das vor allem kleine und mittlere Unternehmen entlasten soll. Kritiker bemängeln jedoch, dass die Hilfen zu spät kommen und nicht ausreichen, um die Folgen der gestiegenen Energiepreise für die Betriebe abzufedern, die seit Monaten mit höheren Kosten zu kämpfen haben.",
+            "El Gobierno aprobó este martes un nuevo paquete de medidas para apoyar a las empresas afectadas por la crisis, aunque los sindicatos consideran que las ayudas son insuficientes y han convocado nuevas protestas en todo el país para la próxima semana. El ministro defendió el plan en el Congreso y aseguró que la economía se recuperará durante el segundo semestre del año.",
+        ];
+        let mut decided = Vec::new();
+        for text in samples {
+            let end = text
+                .char_indices()
+                .nth(SAMPLE_CHARS)
+                .map(|(i, _)| i)
+                .unwrap_or(text.len());
+            let fast = by_stopwords(&text[..end]).map(|(l, _)| l);
+            let slow = whatlang::detect(&text[..end]).map(|i| iso639_1(i.lang()));
+            // Where it decides, it must agree; where function words are
+            // shared (Spanish with French and Portuguese) it may defer.
+            if let Some(lang) = fast {
+                assert_eq!(Some(lang), slow, "{}", &text[..60]);
+            }
+            decided.push(fast);
+        }
+        assert_eq!(decided[..3], [Some("en"), Some("fr"), Some("de")]);
     }
 }
