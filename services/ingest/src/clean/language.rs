@@ -87,7 +87,7 @@ fn by_stopwords(sample: &str) -> Option<(&'static str, f32)> {
             )
         })
         .collect();
-    hits.sort_by(|a, b| b.1.cmp(&a.1));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.1));
     let (lang, best) = hits[0];
     let second = hits[1].1;
     (best * 8 >= words.len() && best >= 8 && best >= 3 * second.max(1))
