@@ -85,22 +85,12 @@ async fn parse(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Submission, Failure> {
-    let media_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .ok_or_else(|| {
-            Failure::new(
-                "unsupported_content_type",
-                "missing Content-Type: send application/json, text/html or text/plain",
-            )
-        })?;
+    let media_type = media_type(headers).ok_or_else(|| {
+        Failure::new(
+            "unsupported_content_type",
+            "missing Content-Type: send application/json, text/html or text/plain",
+        )
+    })?;
     // Read at most one byte past the limit, so an oversized body is refused
     // without being held in memory.
     let bytes = axum::body::to_bytes(body, api.limits.max_body_bytes + 1)
@@ -131,16 +121,7 @@ async fn parse(
 const BATCH_CONCURRENCY: usize = 32;
 
 async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) -> Response {
-    let media_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+    let media_type = media_type(&headers);
     if !matches!(
         media_type.as_deref(),
         Some("application/x-ndjson" | "application/jsonl" | "application/json-lines")
@@ -235,6 +216,20 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
         "results": results,
     });
     (StatusCode::OK, Json(summary)).into_response()
+}
+
+/// The media type of the request, lower-cased, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 fn rejected(api: &Api, f: Failure) -> Response {
