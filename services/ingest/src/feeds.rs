@@ -244,7 +244,7 @@ impl FeedPoller {
             }
             other => Err(Failure::new(
                 kind,
-                format!("cannot fetch {other}: URLs from this feed"),
+                format!("{other}: links are not followed for this feed (file: needs allow_file_links = true): {url}"),
             )),
         }
     }
