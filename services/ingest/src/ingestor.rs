@@ -79,6 +79,10 @@ impl Ingestor {
         }
     }
 
+    pub fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+
     pub fn dedup(&self) -> &Dedup {
         &self.dedup
     }

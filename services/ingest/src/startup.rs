@@ -42,7 +42,6 @@ pub struct Application {
     ingestor: Arc<Ingestor>,
     pollers: Vec<FeedPoller>,
     readiness: Readiness,
-    publisher_probe: Publisher,
 }
 
 impl Application {
@@ -65,7 +64,6 @@ impl Application {
             ingestor,
             pollers,
             readiness,
-            publisher_probe: Publisher::new(&config.stage.kafka, metrics)?,
         })
     }
 
@@ -80,7 +78,7 @@ impl Application {
             tasks.spawn(poller.run(shutdown.clone()));
         }
         tasks.spawn(watch_readiness(
-            self.publisher_probe,
+            self.ingestor.publisher().clone(),
             self.readiness.clone(),
             shutdown.clone(),
         ));

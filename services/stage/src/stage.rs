@@ -183,7 +183,8 @@ async fn handle_batch<T: Transform>(
             Err(e) => {
                 metrics.error("decode");
                 tracing::warn!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), error = %e, "undecodable record dead-lettered");
-                dead.push(dead_letters.for_message(msg, &Failure::new("decode", e.to_string())));
+                let failure = Failure::new("decode", e.to_string());
+                dead.push((dead_letters.for_message(msg, &failure), failure.kind));
             }
         }
     }
@@ -200,15 +201,14 @@ async fn handle_batch<T: Transform>(
                 metrics.error(failure.kind);
                 let m = &batch[i];
                 tracing::warn!(topic = m.topic(), partition = m.partition(), offset = m.offset(), reason = %failure, "record dead-lettered");
-                dead.push(dead_letters.for_message(m, &failure));
+                dead.push((dead_letters.for_message(m, &failure), failure.kind));
             }
         }
     }
 
     publisher.send_all(&outgoing).await?;
-    for dl in &dead {
-        let kind = dead_letter_kind(dl);
-        dead_letters.send(dl, &kind).await?;
+    for (dl, kind) in &dead {
+        dead_letters.send(dl, kind).await?;
     }
     Ok(())
 }
@@ -257,12 +257,6 @@ async fn transform_isolated<T: Transform>(
     })
     .await
     .unwrap_or_else(|e| panic!("transform thread failed: {e}"))
-}
-
-fn dead_letter_kind(dl: &Outgoing) -> String {
-    codec::decode::<stancewire_proto::v1::DeadLetter>(&dl.payload, Some(dl.content_type))
-        .map(|d| d.error_kind)
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Collects up to `max` messages: waits for the first (or shutdown), then
