@@ -195,3 +195,40 @@ pub fn shared(path: &str) -> PathBuf {
 pub fn project(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
+
+/// POSTs `body` to a service and returns the status and the JSON answer
+/// (`null` if the answer is not JSON).
+pub async fn post(
+    url: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Polls `{base}/readyz` until it answers 200; panics after `timeout`.
+pub async fn wait_ready(base: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let ready = reqwest::get(format!("{base}/readyz"))
+            .await
+            .map(|r| r.status().as_u16())
+            .ok();
+        if ready == Some(200) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{base} never became ready: {ready:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -14,7 +14,7 @@ use stancewire_ingest::{
 };
 use stancewire_proto::v1;
 use stancewire_stage::{codec, metrics::Metrics, Shutdown};
-use stancewire_tests::{header, project, read_topic, shared, Broker};
+use stancewire_tests::{header, post, project, read_topic, shared, wait_ready, Broker};
 
 struct Ingest {
     base: String,
@@ -51,15 +51,7 @@ async fn spawn_ingest(broker: &Broker) -> Ingest {
 
 impl Ingest {
     async fn post(&self, content_type: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        let resp = reqwest::Client::new()
-            .post(format!("{}/v1/articles", self.base))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("request");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        post(&format!("{}/v1/articles", self.base), content_type, body).await
     }
 
     async fn stop(self) {
@@ -230,14 +222,8 @@ async fn dedup_state_survives_a_restart() {
     let base = format!("http://127.0.0.1:{}", app.port());
     let shutdown = Shutdown::new();
     let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/v1/articles"))
-        .header("content-type", "text/plain")
-        .body(text)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    let (status, _) = post(&format!("{base}/v1/articles"), "text/plain", text).await;
+    assert_eq!(status, 200);
     shutdown.trigger();
     task.await.unwrap().unwrap();
     drop(dedup_dir);
@@ -320,19 +306,7 @@ async fn bad_input_gets_a_named_error_and_the_service_stays_up() {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
-    let mut ready = 0;
-    for _ in 0..50 {
-        ready = reqwest::get(format!("{}/readyz", ingest.base))
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
-        if ready == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(ready, 200, "ready once the broker answers");
+    wait_ready(&ingest.base, Duration::from_secs(5)).await;
     let text = std::fs::read_to_string(shared("data/corpora/bbc/tech/001.txt")).unwrap();
     assert_eq!(ingest.post("text/plain", text).await.0, 202);
     let metrics = reqwest::get(format!("{}/metrics", ingest.base))
@@ -617,15 +591,9 @@ async fn a_batch_reports_one_result_per_line() {
     let bbc = std::fs::read_to_string(shared("data/corpora/bbc/sport/001.txt")).unwrap();
     let good = serde_json::json!({"text": bbc}).to_string();
     let batch = format!("{good}\n{{\"text\": oops\n\n{good}\n");
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/articles/batch", ingest.base))
-        .header("content-type", "application/x-ndjson")
-        .body(batch)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let json: Value = resp.json().await.unwrap();
+    let batch_url = format!("{}/v1/articles/batch", ingest.base);
+    let (status, json) = post(&batch_url, "application/x-ndjson", batch).await;
+    assert_eq!(status, 200, "{json}");
     let statuses: Vec<&str> = json["results"]
         .as_array()
         .unwrap()
@@ -645,14 +613,8 @@ async fn a_batch_reports_one_result_per_line() {
 
     let (status, err) = ingest.post("text/plain", "x").await;
     assert_eq!(status, 202, "{err}");
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/articles/batch", ingest.base))
-        .header("content-type", "application/json")
-        .body(good)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 415);
+    let (status, json) = post(&batch_url, "application/json", good).await;
+    assert_eq!(status, 415, "{json}");
     assert_eq!(
         read_topic(&broker.addr(), "articles.raw", 3, Duration::from_secs(4))
             .await

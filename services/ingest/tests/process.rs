@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use stancewire_tests::{free_port, project, read_topic, Broker};
+use stancewire_tests::{free_port, post, project, read_topic, wait_ready, Broker};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_service_cleanly_after_its_work() {
@@ -26,30 +26,10 @@ async fn sigterm_stops_the_service_cleanly_after_its_work() {
         .expect("ingest starts");
     let base = format!("http://127.0.0.1:{port}");
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = reqwest::get(format!("{base}/readyz"))
-            .await
-            .map(|r| r.status().as_u16())
-            .ok();
-        if ready == Some(200) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "ingest never became ready: {ready:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_ready(&base, Duration::from_secs(30)).await;
     let text = std::fs::read_to_string(project("examples/kremlin-denial.txt")).unwrap();
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/v1/articles"))
-        .header("content-type", "text/plain")
-        .body(text)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 202);
+    let (status, json) = post(&format!("{base}/v1/articles"), "text/plain", text).await;
+    assert_eq!(status, 202, "{json}");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
