@@ -31,6 +31,9 @@ impl Failure {
     }
 }
 
+/// The most payload bytes a dead letter carries.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
 #[derive(Clone)]
 pub struct DeadLetters {
     publisher: Publisher,
@@ -102,6 +105,17 @@ impl DeadLetters {
         dl.service_version = env!("CARGO_PKG_VERSION").to_string();
         dl.error_kind = failure.kind.to_string();
         dl.error = failure.message.clone();
+        // A record refused for its size must still fit on the dead-letter
+        // topic (brokers cap messages, 1 MB by default): keep its head and
+        // say where the whole of it is.
+        if dl.payload.len() > MAX_PAYLOAD_BYTES {
+            let whole = dl.payload.len();
+            dl.payload.truncate(MAX_PAYLOAD_BYTES);
+            dl.error.push_str(&format!(
+                " [payload truncated to its first {MAX_PAYLOAD_BYTES} of {whole} bytes; the whole record is at {}/{}/{}]",
+                dl.source_topic, dl.source_partition, dl.source_offset
+            ));
+        }
         dl.failed_at = Some(now());
         let format = self.publisher.format();
         Outgoing {

@@ -1,0 +1,119 @@
+//! The service's one job: a clean article in, the article with its entities
+//! out. Each article is tagged in one batch of its own sentences, so its
+//! output never depends on which other articles shared the Kafka batch (a
+//! replay after a crash gives the same bytes).
+
+use std::sync::Mutex;
+
+use stancewire_proto::v1;
+use stancewire_stage::{
+    content_version,
+    dead_letter::Failure,
+    stage::{Emit, Transform},
+};
+
+use crate::{config::Limits, entities, model::NerModel};
+
+pub const STAGE: &str = "entity-recognition";
+
+pub struct Recognize {
+    /// libtorch tensors are not `Sync`; the stage runs one batch at a time,
+    /// so the lock is never contended.
+    model: Mutex<NerModel>,
+    model_version: String,
+    limits: Limits,
+    output: String,
+}
+
+impl Recognize {
+    pub fn new(model: NerModel, limits: Limits, output: impl Into<String>) -> Self {
+        Recognize {
+            model_version: model.version.clone(),
+            model: Mutex::new(model),
+            limits,
+            output: output.into(),
+        }
+    }
+
+    /// The entities of one article.
+    pub fn recognize(&self, article: &v1::Article) -> Result<v1::ArticleEntities, Failure> {
+        let meta = article
+            .meta
+            .as_ref()
+            .filter(|m| !m.article_id.is_empty())
+            .ok_or_else(|| Failure::new("invalid_record", "the article has no meta.article_id"))?;
+        if article.body.trim().is_empty() {
+            return Err(Failure::new("empty_body", "the article has no body text"));
+        }
+        let chars = article.body.chars().count();
+        if chars > self.limits.max_body_chars {
+            return Err(Failure::new(
+                "body_too_large",
+                format!(
+                    "the body has {chars} characters; the limit is {} (limits.max_body_chars)",
+                    self.limits.max_body_chars
+                ),
+            ));
+        }
+        let language = article.language.as_ref().map_or("und", |l| l.code.as_str());
+        if language != "und"
+            && !language.is_empty()
+            && !self.limits.languages.iter().any(|l| l == language)
+        {
+            return Err(Failure::new(
+                "unsupported_language",
+                format!(
+                    "the article is in '{language}'; the NER model reads {:?} (limits.languages)",
+                    self.limits.languages
+                ),
+            ));
+        }
+        let sentences = entities::sentence_words(article);
+        let words: Vec<Vec<&str>> = sentences
+            .iter()
+            .map(|s| s.words.iter().map(|w| w.text).collect())
+            .collect();
+        let tags = self
+            .model
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .tag(&words);
+        let (mentions, entities) = entities::build(article, &sentences, &tags);
+        let service_version = env!("CARGO_PKG_VERSION");
+        Ok(v1::ArticleEntities {
+            meta: Some(v1::RecordMeta {
+                article_id: meta.article_id.clone(),
+                version: content_version([
+                    meta.version.as_bytes(),
+                    STAGE.as_bytes(),
+                    service_version.as_bytes(),
+                    self.model_version.as_bytes(),
+                ]),
+                producer: Some(v1::Producer {
+                    stage: STAGE.into(),
+                    service_version: service_version.into(),
+                    model_version: self.model_version.clone(),
+                }),
+                ingested_at: meta.ingested_at,
+                input_version: meta.version.clone(),
+            }),
+            article: Some(article.clone()),
+            mentions,
+            entities,
+        })
+    }
+}
+
+impl Transform for Recognize {
+    type Input = v1::Article;
+
+    fn transform(&self, batch: &[v1::Article]) -> Vec<Result<Vec<Emit>, Failure>> {
+        batch
+            .iter()
+            .map(|a| {
+                self.recognize(a)
+                    .map(|out| vec![Emit::new(self.output.clone(), out)])
+            })
+            .collect()
+    }
+}
