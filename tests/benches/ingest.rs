@@ -14,24 +14,10 @@ use std::{path::PathBuf, time::Instant};
 use futures::StreamExt;
 use stancewire_ingest::{config::IngestConfig, files, startup};
 use stancewire_stage::{metrics::Metrics, Shutdown};
-use stancewire_tests::{shared, Broker};
+use stancewire_tests::{peak_rss_mb, shared, Broker};
 
 /// Requests in flight at once over HTTP.
 const HTTP_CONCURRENCY: usize = 64;
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
 
 fn config(broker: &Broker, dedup: &tempfile::TempDir) -> IngestConfig {
     let mut c = IngestConfig::default();

@@ -2,6 +2,8 @@
 //! loopback port, the real services started in-process on port 0, and a
 //! reader that collects what arrived on a topic.
 
+pub mod apps;
+
 use std::{
     net::TcpListener,
     path::{Path, PathBuf},
@@ -231,4 +233,19 @@ pub async fn wait_ready(base: &str, timeout: Duration) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MB.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
 }

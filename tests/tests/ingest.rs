@@ -7,81 +7,16 @@ use std::{sync::Arc, time::Duration};
 use rdkafka::Message;
 use serde_json::Value;
 use stancewire_ingest::{
-    config::IngestConfig,
     feeds::{gunzip, FeedPoller, FeedSettings},
     startup::{self, Application},
     submission::Limits,
 };
 use stancewire_proto::v1;
-use stancewire_stage::{codec, metrics::Metrics, Shutdown};
-use stancewire_tests::{header, post, project, read_topic, shared, wait_ready, Broker};
-
-struct Ingest {
-    base: String,
-    config: IngestConfig,
-    shutdown: Shutdown,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
-}
-
-fn config_for(broker: &Broker, dir: &tempfile::TempDir) -> IngestConfig {
-    let mut config = IngestConfig::default();
-    config.stage.kafka.brokers = broker.addr();
-    config.stage.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.dedup.path = dir.path().join("dedup.sqlite").display().to_string();
-    config.limits.max_body_bytes = 512 * 1024;
-    config
-}
-
-async fn spawn_ingest(broker: &Broker) -> Ingest {
-    let dir = tempfile::tempdir().unwrap();
-    let config = config_for(broker, &dir);
-    let app = Application::build(&config).await.expect("ingest builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let shutdown = Shutdown::new();
-    let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
-    Ingest {
-        base,
-        config,
-        shutdown,
-        task,
-        _dir: dir,
-    }
-}
-
-impl Ingest {
-    async fn post(&self, content_type: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        post(&format!("{}/v1/articles", self.base), content_type, body).await
-    }
-
-    async fn stop(self) {
-        self.shutdown.trigger();
-        self.task.await.unwrap().expect("ingest exits cleanly");
-    }
-}
-
-fn decode_article(m: &rdkafka::message::OwnedMessage) -> v1::Article {
-    codec::decode(
-        m.payload().unwrap(),
-        header(m, codec::CONTENT_TYPE).as_deref(),
-    )
-    .expect("an Article")
-}
-
-fn decode_dead_letter(m: &rdkafka::message::OwnedMessage) -> v1::DeadLetter {
-    codec::decode(
-        m.payload().unwrap(),
-        header(m, codec::CONTENT_TYPE).as_deref(),
-    )
-    .expect("a DeadLetter")
-}
-
-fn chars(s: &str, span: &v1::Span) -> String {
-    s.chars()
-        .skip(span.start as usize)
-        .take((span.end - span.start) as usize)
-        .collect()
-}
+use stancewire_stage::{metrics::Metrics, Shutdown};
+use stancewire_tests::{
+    apps::{chars, config_for, decode, spawn_ingest, Ingest},
+    header, post, project, read_topic, shared, wait_ready, Broker,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn example_article_comes_out_clean_and_once() {
@@ -112,7 +47,7 @@ async fn example_article_comes_out_clean_and_once() {
         header(m, "stancewire-type").as_deref(),
         Some("stancewire.v1.Article")
     );
-    let a = decode_article(m);
+    let a = decode::<v1::Article>(m);
     let meta = a.meta.as_ref().unwrap();
     assert_eq!(
         m.key().unwrap(),
@@ -403,7 +338,7 @@ async fn feed_items_are_ingested_once() {
     let msgs = read_topic(&broker.addr(), "articles.raw", 3, Duration::from_secs(4)).await;
     assert_eq!(msgs.len(), 2);
     for m in &msgs {
-        let a = decode_article(m);
+        let a = decode::<v1::Article>(m);
         let source = a.source.unwrap();
         assert_eq!(source.kind, v1::SourceKind::Feed as i32);
         assert_eq!(source.feed_url, settings.url);
@@ -444,7 +379,7 @@ async fn unreachable_and_malformed_feeds_are_dead_lettered() {
         Duration::from_secs(4),
     )
     .await;
-    let mut letters: Vec<v1::DeadLetter> = msgs.iter().map(decode_dead_letter).collect();
+    let mut letters: Vec<v1::DeadLetter> = msgs.iter().map(decode::<v1::DeadLetter>).collect();
     letters.sort_by(|a, b| a.error_kind.cmp(&b.error_kind));
     let kinds: Vec<&str> = letters.iter().map(|d| d.error_kind.as_str()).collect();
     assert_eq!(
@@ -520,7 +455,7 @@ async fn files_are_ingested_and_bad_lines_dead_lettered() {
         Duration::from_secs(4),
     )
     .await;
-    let dl = decode_dead_letter(&dl[0]);
+    let dl = decode::<v1::DeadLetter>(&dl[0]);
     assert_eq!(dl.error_kind, "malformed_json");
     assert!(dl.origin.ends_with("batch.jsonl:2"), "{}", dl.origin);
     assert_eq!(dl.payload, b"{\"text\": broken");
@@ -571,7 +506,7 @@ async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
     let report = allowed.poll_once().await;
     assert_eq!((report.accepted, report.failed), (1, 0), "{report:?}");
     let msgs = read_topic(&broker.addr(), "articles.raw", 1, Duration::from_secs(4)).await;
-    let a = decode_article(&msgs[0]);
+    let a = decode::<v1::Article>(&msgs[0]);
     assert_eq!(a.title, "Archived page");
     assert!(a.word_count > 100);
     let dl = read_topic(
@@ -581,7 +516,10 @@ async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
         Duration::from_secs(4),
     )
     .await;
-    assert_eq!(decode_dead_letter(&dl[0]).error_kind, "page_unreachable");
+    assert_eq!(
+        decode::<v1::DeadLetter>(&dl[0]).error_kind,
+        "page_unreachable"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

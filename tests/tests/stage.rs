@@ -4,10 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use rdkafka::{
-    producer::{FutureProducer, FutureRecord},
-    ClientConfig, Message,
-};
+use rdkafka::Message;
 use stancewire_proto::v1;
 use stancewire_stage::{
     codec::{self, WireFormat},
@@ -58,25 +55,7 @@ fn article(id: &str, title: &str, body: &str) -> v1::Article {
 }
 
 async fn produce(broker: &Broker, key: &str, payload: Vec<u8>, content_type: &str) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", broker.addr())
-        .create()
-        .unwrap();
-    let headers = rdkafka::message::OwnedHeaders::new().insert(rdkafka::message::Header {
-        key: "content-type",
-        value: Some(content_type),
-    });
-    producer
-        .send(
-            FutureRecord::to("input")
-                .key(key)
-                .payload(&payload)
-                .headers(headers),
-            Duration::from_secs(10),
-        )
-        .await
-        .map_err(|(e, _)| e)
-        .unwrap();
+    stancewire_tests::apps::produce(broker, "input", key, payload, content_type).await
 }
 
 async fn produce_article(broker: &Broker, a: &v1::Article, format: WireFormat) {

@@ -1,0 +1,146 @@
+//! entity-recognition throughput on the BBC business articles (510 stories,
+//! cleaned by ingest into a fresh nisshi broker first):
+//!
+//! * the model alone: every sentence of every article tagged in batches of
+//!   64 windows sorted by length across articles, and the service's way (one
+//!   batch per article, so that an article's output never depends on its
+//!   neighbours) — words/s and sentences/s;
+//! * the service through the broker: articles/s from `articles.raw` to
+//!   `articles.entities`, model loading included.
+//!
+//! `cargo bench -p stancewire-tests --bench entities` prints the figures,
+//! the libtorch threads and precision, and the peak RSS of this process.
+
+use std::time::{Duration, Instant};
+
+use stancewire_entity_recognition::{
+    entities,
+    model::{NerModel, Runtime},
+};
+use stancewire_ingest::{config::IngestConfig, files, startup};
+use stancewire_proto::v1;
+use stancewire_stage::metrics::Metrics;
+use stancewire_tests::{
+    apps::{decode, entity_config, spawn_entity_recognition},
+    peak_rss_mb, read_topic, shared, Broker,
+};
+
+async fn clean_articles(broker: &Broker) -> Vec<v1::Article> {
+    let dedup = tempfile::tempdir().unwrap();
+    let mut c = IngestConfig::default();
+    c.stage.kafka.brokers = broker.addr();
+    c.dedup.path = dedup.path().join("dedup.sqlite").display().to_string();
+    let ingestor = startup::ingestor(&c, &Metrics::new("ingest")).unwrap();
+    let report = files::ingest(
+        &[shared("data/corpora/bbc/business")],
+        ingestor,
+        c.limits.limits(),
+        64,
+        false,
+    )
+    .await
+    .unwrap();
+    let msgs = read_topic(
+        &broker.addr(),
+        "articles.raw",
+        report.accepted,
+        Duration::from_secs(60),
+    )
+    .await;
+    msgs.iter().map(decode::<v1::Article>).collect()
+}
+
+fn model_alone(articles: &[v1::Article], runtime: &Runtime) {
+    let threads = runtime.apply();
+    let model = NerModel::load(
+        &stancewire_entity_recognition::model::shipped_dir(),
+        runtime,
+    )
+    .unwrap();
+    let sentences: Vec<Vec<Vec<&str>>> = articles
+        .iter()
+        .map(|a| {
+            entities::sentence_words(a)
+                .iter()
+                .map(|s| s.words.iter().map(|w| w.text).collect())
+                .collect()
+        })
+        .collect();
+    let all: Vec<Vec<&str>> = sentences.iter().flatten().cloned().collect();
+    let words: usize = all.iter().map(Vec::len).sum();
+    // Warm up (first calls allocate and pick kernels).
+    model.tag(&all[..all.len().min(256)]);
+
+    let started = Instant::now();
+    model.tag(&all);
+    let across = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for s in &sentences {
+        model.tag(s);
+    }
+    let per_article = started.elapsed().as_secs_f64();
+    for (how, secs) in [
+        ("batched across articles", across),
+        ("one batch per article (the service)", per_article),
+    ] {
+        println!(
+            "model {how:<36} {:>6} sentences, {:>7} words in {:>6.2} s: {:>7.0} words/s, {:>5.0} sentences/s ({} threads, {:?}, batch {})",
+            all.len(),
+            words,
+            secs,
+            words as f64 / secs,
+            all.len() as f64 / secs,
+            threads,
+            model.precision,
+            runtime.batch_size,
+        );
+    }
+}
+
+async fn service(broker: &Broker, articles: usize) {
+    let mut config = entity_config(broker);
+    config.stage.log.filter = "warn".into();
+    let started = Instant::now();
+    let er = spawn_entity_recognition(&config).await;
+    let out = read_topic(
+        &broker.addr(),
+        "articles.entities",
+        articles,
+        Duration::from_secs(600),
+    )
+    .await;
+    let secs = started.elapsed().as_secs_f64();
+    let entities: usize = out
+        .iter()
+        .map(|m| decode::<v1::ArticleEntities>(m).entities.len())
+        .sum();
+    println!(
+        "service articles.raw → articles.entities {:>5} articles in {:>6.2} s: {:>6.1} articles/s, {:.1} entities/article ({} threads, batch {}), peak RSS {:.0} MB",
+        out.len(),
+        secs,
+        out.len() as f64 / secs,
+        entities as f64 / out.len().max(1) as f64,
+        config.model.runtime.threads,
+        config.stage.kafka.batch_size,
+        peak_rss_mb()
+    );
+    er.stop().await;
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let broker = Broker::start();
+    let articles = rt.block_on(clean_articles(&broker));
+    println!("{} BBC business articles cleaned by ingest", articles.len());
+    let runtime = Runtime {
+        threads: 2,
+        ..Runtime::default()
+    };
+    model_alone(&articles, &runtime);
+    println!("peak RSS after the model alone: {:.0} MB", peak_rss_mb());
+    rt.block_on(service(&broker, articles.len()));
+}

@@ -1,0 +1,148 @@
+//! The real services, started in-process on port 0 against a test broker,
+//! and helpers to read their records back.
+
+use rdkafka::message::{Message, OwnedMessage};
+use stancewire_entity_recognition::{config::EntityConfig, startup as er_startup};
+use stancewire_ingest::{config::IngestConfig, startup::Application};
+use stancewire_proto::v1;
+use stancewire_stage::{codec, Record, Shutdown};
+
+use crate::{header, post, Broker};
+
+/// A running ingest service.
+pub struct Ingest {
+    pub base: String,
+    pub config: IngestConfig,
+    pub shutdown: Shutdown,
+    pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    pub _dir: tempfile::TempDir,
+}
+
+/// Ingest's configuration for a test: the broker, port 0, a private dedup store.
+pub fn config_for(broker: &Broker, dir: &tempfile::TempDir) -> IngestConfig {
+    let mut config = IngestConfig::default();
+    config.stage.kafka.brokers = broker.addr();
+    config.stage.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.dedup.path = dir.path().join("dedup.sqlite").display().to_string();
+    config.limits.max_body_bytes = 512 * 1024;
+    config
+}
+
+pub async fn spawn_ingest(broker: &Broker) -> Ingest {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(broker, &dir);
+    let app = Application::build(&config).await.expect("ingest builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    Ingest {
+        base,
+        config,
+        shutdown,
+        task,
+        _dir: dir,
+    }
+}
+
+impl Ingest {
+    pub async fn post(
+        &self,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, serde_json::Value) {
+        post(&format!("{}/v1/articles", self.base), content_type, body).await
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        self.task.await.unwrap().expect("ingest exits cleanly");
+    }
+}
+
+/// A running consuming stage (entity-recognition, stance-detection).
+pub struct Stage {
+    pub base: String,
+    pub shutdown: Shutdown,
+    pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Stage {
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        self.task.await.unwrap().expect("the stage exits cleanly");
+    }
+}
+
+/// entity-recognition's configuration for a test: the broker, port 0, a
+/// consumer group of its own, the shipped model on two threads.
+pub fn entity_config(broker: &Broker) -> EntityConfig {
+    let mut config = EntityConfig::default();
+    config.stage.kafka.brokers = broker.addr();
+    config.stage.kafka.group_id = format!("er-test-{}", crate::free_port());
+    config.stage.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.model.runtime.threads = 2;
+    config
+}
+
+pub async fn spawn_entity_recognition(config: &EntityConfig) -> Stage {
+    let app = er_startup::Application::build(config)
+        .await
+        .expect("entity-recognition builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    Stage {
+        base,
+        shutdown,
+        task,
+    }
+}
+
+/// A record, decoded by its content-type header.
+pub fn decode<R: Record>(m: &OwnedMessage) -> R {
+    codec::decode(
+        m.payload().unwrap(),
+        header(m, codec::CONTENT_TYPE).as_deref(),
+    )
+    .unwrap_or_else(|e| panic!("a {}: {e}", std::any::type_name::<R>()))
+}
+
+/// The text of a span (character offsets).
+pub fn chars(s: &str, span: &v1::Span) -> String {
+    s.chars()
+        .skip(span.start as usize)
+        .take((span.end - span.start) as usize)
+        .collect()
+}
+
+/// Produces one raw record to `topic`, as a client outside the pipeline
+/// would (records up to 4 MB).
+pub async fn produce(
+    broker: &Broker,
+    topic: &str,
+    key: &str,
+    payload: Vec<u8>,
+    content_type: &str,
+) {
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", broker.addr())
+        .set("message.max.bytes", "4194304")
+        .create()
+        .unwrap();
+    let headers = rdkafka::message::OwnedHeaders::new().insert(rdkafka::message::Header {
+        key: codec::CONTENT_TYPE,
+        value: Some(content_type),
+    });
+    producer
+        .send(
+            FutureRecord::to(topic)
+                .key(key)
+                .payload(&payload)
+                .headers(headers),
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+}
