@@ -53,7 +53,7 @@ impl Default for Topics {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ModelSettings {
     /// Model directory (config.json, vocab.txt, model.safetensors); empty:
@@ -61,15 +61,6 @@ pub struct ModelSettings {
     pub path: Option<PathBuf>,
     #[serde(flatten)]
     pub runtime: Runtime,
-}
-
-impl Default for ModelSettings {
-    fn default() -> Self {
-        ModelSettings {
-            path: None,
-            runtime: Runtime::default(),
-        }
-    }
 }
 
 impl ModelSettings {

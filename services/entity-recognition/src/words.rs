@@ -28,10 +28,9 @@ const ABBREVIATIONS: &[&str] = &[
 /// The words of `text`, with offsets relative to its start.
 pub fn split(text: &str) -> Vec<Word<'_>> {
     let mut words = Vec::new();
-    // Byte offset → char offset, walked once.
+    // Byte offset and char offset, walked once.
     let mut chunk_start: Option<(usize, usize)> = None;
-    let mut chars = 0usize;
-    for (byte, c) in text.char_indices() {
+    for (chars, (byte, c)) in text.char_indices().enumerate() {
         if c.is_whitespace() {
             if let Some((b, ch)) = chunk_start.take() {
                 split_chunk(&text[b..byte], ch, &mut words);
@@ -39,7 +38,6 @@ pub fn split(text: &str) -> Vec<Word<'_>> {
         } else if chunk_start.is_none() {
             chunk_start = Some((byte, chars));
         }
-        chars += 1;
     }
     if let Some((b, ch)) = chunk_start {
         split_chunk(&text[b..], ch, &mut words);
@@ -89,20 +87,13 @@ fn split_chunk<'a>(chunk: &'a str, start: usize, out: &mut Vec<Word<'a>>) {
     }
     // Trailing punctuation, collected right to left.
     let mut tail: Vec<&'a str> = Vec::new();
-    loop {
-        let Some(c) = s.chars().next_back() else {
-            break;
-        };
+    while let Some(c) = s.chars().next_back() {
         let n = s.chars().count();
         if n <= 1 {
             break;
         }
         let cut = s.len() - c.len_utf8();
-        if TRAILING.contains(&c) {
-            // Keep the apostrophe of "Peskov'" style possessive plurals? No: split it.
-            tail.push(&s[cut..]);
-            s = &s[..cut];
-        } else if c == '.' && !is_abbreviation(&s[..cut]) {
+        if TRAILING.contains(&c) || (c == '.' && !is_abbreviation(&s[..cut])) {
             tail.push(&s[cut..]);
             s = &s[..cut];
         } else {

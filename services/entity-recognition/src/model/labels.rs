@@ -70,13 +70,13 @@ pub fn decode(log_probs: &Tensor) -> Vec<usize> {
         Vec::<f32>::try_from(log_probs.to_kind(tch::Kind::Float).contiguous().view([-1]))
             .expect("float scores");
     let allowed = |from: Option<usize>, to: usize| -> bool {
-        // I-X (even ids but O) only after B-X or I-X (same type: (id+1)/2).
+        // I-X (even ids but O) only after B-X or I-X (same type: id.div_ceil(2)).
         if to == 0 || to % 2 == 1 {
             return true;
         }
         match from {
             None => false,
-            Some(f) => f != 0 && (f + 1) / 2 == (to + 1) / 2,
+            Some(f) => f != 0 && f.div_ceil(2) == to.div_ceil(2),
         }
     };
     let mut best = vec![f32::NEG_INFINITY; n];
@@ -89,9 +89,9 @@ pub fn decode(log_probs: &Tensor) -> Vec<usize> {
     for w in 1..words {
         let mut next = vec![f32::NEG_INFINITY; n];
         for to in 0..n {
-            for from in 0..n {
-                if best[from].is_finite() && allowed(Some(from), to) {
-                    let s = best[from] + scores[w * n + to];
+            for (from, &prev) in best.iter().enumerate() {
+                if prev.is_finite() && allowed(Some(from), to) {
+                    let s = prev + scores[w * n + to];
                     if s > next[to] {
                         next[to] = s;
                         back[w][to] = from;
