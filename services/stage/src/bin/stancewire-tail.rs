@@ -97,10 +97,13 @@ async fn main() -> anyhow::Result<()> {
             },
         )
         .set("fetch.wait.max.ms", "20")
+        // Notice a topic that its first producer creates after we subscribed.
+        .set("topic.metadata.refresh.interval.ms", "500")
         .create()?;
     consumer.subscribe(&[&cli.topic])?;
     let mut repeats = RepeatFilter::new(100_000);
     let mut printed = 0usize;
+    let mut waiting_said = false;
     loop {
         let next = match cli.idle_exit_ms {
             Some(ms) => {
@@ -111,7 +114,19 @@ async fn main() -> anyhow::Result<()> {
             }
             None => consumer.recv().await,
         };
-        let msg = next?;
+        // The topic may not exist yet (its first producer creates it): wait
+        // for it, within --idle-exit-ms when given.
+        let msg = match next {
+            Ok(m) => m,
+            Err(e) => {
+                if !waiting_said {
+                    eprintln!("waiting for {}: {e}", cli.topic);
+                    waiting_said = true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let header = |name: &str| {
             msg.headers().and_then(|hs| {
                 hs.iter()
