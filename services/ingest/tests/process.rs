@@ -4,10 +4,10 @@
 
 use std::{
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use stancewire_tests::{free_port, post, project, read_topic, wait_ready, Broker};
+use stancewire_tests::{free_port, post, project, read_topic, terminate, wait_ready, Broker};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_service_cleanly_after_its_work() {
@@ -31,19 +31,7 @@ async fn sigterm_stops_the_service_cleanly_after_its_work() {
     let (status, json) = post(&format!("{base}/v1/articles"), "text/plain", text).await;
     assert_eq!(status, 202, "{json}");
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "ingest did not stop on SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let exit = terminate(&mut child, Duration::from_secs(20)).await;
     assert!(exit.success(), "exit status {exit}");
     assert_eq!(
         read_topic(&broker.addr(), "articles.raw", 1, Duration::from_secs(5))

@@ -1,0 +1,73 @@
+//! The `entity-recognition` binary as an operator runs it: configured only
+//! through `STANCEWIRE_*` variables, ready once the broker answers, tagging
+//! what arrives on `articles.raw`, and on SIGTERM finishing its batch and
+//! exiting 0.
+
+use std::{
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use stancewire_proto::v1;
+use stancewire_stage::codec;
+use stancewire_tests::{
+    apps::{decode, produce},
+    free_port, read_topic, terminate, wait_ready, Broker,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_service_cleanly_after_its_work() {
+    let broker = Broker::start();
+    let article = v1::Article {
+        meta: Some(v1::RecordMeta {
+            article_id: "process-test".into(),
+            version: "v1".into(),
+            ..Default::default()
+        }),
+        title: "Talks in Geneva".into(),
+        body: "Antony Blinken met Sergei Lavrov in Geneva on Friday.".into(),
+        ..Default::default()
+    };
+    produce(
+        &broker,
+        "articles.raw",
+        "process-test",
+        serde_json::to_vec(&article).unwrap(),
+        codec::JSON,
+    )
+    .await;
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entity-recognition"))
+        .arg("serve")
+        .env("STANCEWIRE_KAFKA__BROKERS", broker.addr())
+        .env("STANCEWIRE_HTTP__LISTEN", format!("127.0.0.1:{port}"))
+        .env("STANCEWIRE_MODEL__THREADS", "2")
+        .env("STANCEWIRE_LOG__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("entity-recognition starts");
+    wait_ready(&format!("http://127.0.0.1:{port}"), Duration::from_secs(60)).await;
+
+    let out = read_topic(
+        &broker.addr(),
+        "articles.entities",
+        1,
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(out.len(), 1);
+    let record: v1::ArticleEntities = decode(&out[0]);
+    let names: Vec<&str> = record
+        .entities
+        .iter()
+        .map(|e| e.canonical_name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"Sergei Lavrov") && names.contains(&"Geneva"),
+        "{names:?}"
+    );
+
+    let exit = terminate(&mut child, Duration::from_secs(20)).await;
+    assert!(exit.success(), "exit status {exit}");
+}
