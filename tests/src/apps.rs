@@ -146,3 +146,50 @@ pub async fn produce(
         .map_err(|(e, _)| e)
         .unwrap();
 }
+
+/// A clean article as ingest would produce it, with only what the later
+/// stages read.
+pub fn article(id: &str, title: &str, body: &str, language: &str) -> v1::Article {
+    v1::Article {
+        meta: Some(v1::RecordMeta {
+            article_id: id.into(),
+            version: format!("v-{id}"),
+            ..Default::default()
+        }),
+        title: title.into(),
+        body: body.into(),
+        language: Some(v1::Language {
+            code: language.into(),
+            confidence: 0.9,
+        }),
+        ..Default::default()
+    }
+}
+
+/// Produces an article to `articles.raw` (JSON), keyed by its id.
+pub async fn send_article(broker: &Broker, a: &v1::Article) {
+    let payload = serde_json::to_vec(a).unwrap();
+    let key = a.meta.as_ref().unwrap().article_id.clone();
+    produce(broker, "articles.raw", &key, payload, codec::JSON).await;
+}
+
+/// The one record expected on `articles.entities`, and its entities' names.
+pub async fn one_entities_record(
+    broker: &Broker,
+) -> (v1::ArticleEntities, std::collections::BTreeSet<String>) {
+    let out = crate::read_topic(
+        &broker.addr(),
+        "articles.entities",
+        1,
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(out.len(), 1, "one record on articles.entities");
+    let record: v1::ArticleEntities = decode(&out[0]);
+    let names = record
+        .entities
+        .iter()
+        .map(|e| e.canonical_name.clone())
+        .collect();
+    (record, names)
+}

@@ -10,7 +10,10 @@ use serde_json::Value;
 use stancewire_proto::v1::{self, EntityType};
 use stancewire_stage::codec;
 use stancewire_tests::{
-    apps::{chars, decode, entity_config, produce, spawn_entity_recognition, spawn_ingest},
+    apps::{
+        self, chars, decode, entity_config, one_entities_record, produce, send_article,
+        spawn_entity_recognition, spawn_ingest,
+    },
     project, read_topic, wait_ready, Broker,
 };
 
@@ -165,32 +168,11 @@ async fn example_article_entities_come_out_grouped_with_roles_and_offsets() {
 }
 
 fn article(id: &str, body: &str, language: &str) -> v1::Article {
-    v1::Article {
-        meta: Some(v1::RecordMeta {
-            article_id: id.into(),
-            version: format!("v-{id}"),
-            ..Default::default()
-        }),
-        title: "A title".into(),
-        body: body.into(),
-        language: Some(v1::Language {
-            code: language.into(),
-            confidence: 0.9,
-        }),
-        ..Default::default()
-    }
+    apps::article(id, "A title", body, language)
 }
 
 async fn send(broker: &Broker, a: &v1::Article) {
-    let payload = serde_json::to_vec(a).unwrap();
-    produce(
-        broker,
-        "articles.raw",
-        &a.meta.as_ref().unwrap().article_id,
-        payload,
-        codec::JSON,
-    )
-    .await;
+    send_article(broker, a).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,21 +248,8 @@ async fn bad_articles_are_dead_lettered_and_the_service_stays_up() {
         "{}",
         huge_letter.error
     );
-    let out = read_topic(
-        &broker.addr(),
-        "articles.entities",
-        1,
-        Duration::from_secs(60),
-    )
-    .await;
-    assert_eq!(out.len(), 1);
-    let good: v1::ArticleEntities = decode(&out[0]);
+    let (good, names) = one_entities_record(&broker).await;
     assert_eq!(good.meta.unwrap().article_id, "good");
-    let names: BTreeSet<&str> = good
-        .entities
-        .iter()
-        .map(|e| e.canonical_name.as_str())
-        .collect();
     assert!(
         names.contains("Angela Merkel") && names.contains("Paris"),
         "{names:?}"

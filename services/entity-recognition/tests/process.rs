@@ -8,34 +8,21 @@ use std::{
     time::Duration,
 };
 
-use stancewire_proto::v1;
-use stancewire_stage::codec;
 use stancewire_tests::{
-    apps::{decode, produce},
-    free_port, read_topic, terminate, wait_ready, Broker,
+    apps::{article, one_entities_record, send_article},
+    free_port, terminate, wait_ready, Broker,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_service_cleanly_after_its_work() {
     let broker = Broker::start();
-    let article = v1::Article {
-        meta: Some(v1::RecordMeta {
-            article_id: "process-test".into(),
-            version: "v1".into(),
-            ..Default::default()
-        }),
-        title: "Talks in Geneva".into(),
-        body: "Antony Blinken met Sergei Lavrov in Geneva on Friday.".into(),
-        ..Default::default()
-    };
-    produce(
-        &broker,
-        "articles.raw",
+    let article = article(
         "process-test",
-        serde_json::to_vec(&article).unwrap(),
-        codec::JSON,
-    )
-    .await;
+        "Talks in Geneva",
+        "Antony Blinken met Sergei Lavrov in Geneva on Friday.",
+        "en",
+    );
+    send_article(&broker, &article).await;
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_entity-recognition"))
         .arg("serve")
@@ -49,22 +36,9 @@ async fn sigterm_stops_the_service_cleanly_after_its_work() {
         .expect("entity-recognition starts");
     wait_ready(&format!("http://127.0.0.1:{port}"), Duration::from_secs(60)).await;
 
-    let out = read_topic(
-        &broker.addr(),
-        "articles.entities",
-        1,
-        Duration::from_secs(60),
-    )
-    .await;
-    assert_eq!(out.len(), 1);
-    let record: v1::ArticleEntities = decode(&out[0]);
-    let names: Vec<&str> = record
-        .entities
-        .iter()
-        .map(|e| e.canonical_name.as_str())
-        .collect();
+    let (_, names) = one_entities_record(&broker).await;
     assert!(
-        names.contains(&"Sergei Lavrov") && names.contains(&"Geneva"),
+        names.contains("Sergei Lavrov") && names.contains("Geneva"),
         "{names:?}"
     );
 
