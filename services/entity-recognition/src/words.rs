@@ -49,6 +49,17 @@ fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Appends `text` as a word at char offset `at`; returns the offset after it.
+fn emit<'a>(out: &mut Vec<Word<'a>>, text: &'a str, at: usize) -> usize {
+    let end = at + char_len(text);
+    out.push(Word {
+        text,
+        start: at,
+        end,
+    });
+    end
+}
+
 /// Splits one whitespace-free chunk starting at char offset `start`.
 fn split_chunk<'a>(chunk: &'a str, start: usize, out: &mut Vec<Word<'a>>) {
     // Dashes split a chunk into parts ("reality—the" → reality, —, the).
@@ -58,14 +69,13 @@ fn split_chunk<'a>(chunk: &'a str, start: usize, out: &mut Vec<Word<'a>>) {
         if !before.is_empty() {
             split_chunk(before, start, out);
         }
-        let at = start + char_len(before);
-        out.push(Word {
-            text: &chunk[byte..byte + dash.len_utf8()],
-            start: at,
-            end: at + 1,
-        });
+        let at = emit(
+            out,
+            &chunk[byte..byte + dash.len_utf8()],
+            start + char_len(before),
+        );
         if !after.is_empty() {
-            split_chunk(after, at + 1, out);
+            split_chunk(after, at, out);
         }
         return;
     }
@@ -74,13 +84,8 @@ fn split_chunk<'a>(chunk: &'a str, start: usize, out: &mut Vec<Word<'a>>) {
     // Leading punctuation, one word per character.
     while let Some(c) = s.chars().next() {
         if s.chars().count() > 1 && LEADING.contains(&c) {
-            out.push(Word {
-                text: &s[..c.len_utf8()],
-                start: at,
-                end: at + 1,
-            });
+            at = emit(out, &s[..c.len_utf8()], at);
             s = &s[c.len_utf8()..];
-            at += 1;
         } else {
             break;
         }
@@ -88,8 +93,7 @@ fn split_chunk<'a>(chunk: &'a str, start: usize, out: &mut Vec<Word<'a>>) {
     // Trailing punctuation, collected right to left.
     let mut tail: Vec<&'a str> = Vec::new();
     while let Some(c) = s.chars().next_back() {
-        let n = s.chars().count();
-        if n <= 1 {
+        if s.chars().count() <= 1 {
             break;
         }
         let cut = s.len() - c.len_utf8();
@@ -101,41 +105,18 @@ fn split_chunk<'a>(chunk: &'a str, start: usize, out: &mut Vec<Word<'a>>) {
         }
     }
     // Possessive 's (straight or curly apostrophe).
-    let mut possessive = None;
-    for suffix in ["'s", "’s", "'S", "’S"] {
-        if s.len() > suffix.len() && s.ends_with(suffix) {
-            let cut = s.len() - suffix.len();
-            possessive = Some(&s[cut..]);
-            s = &s[..cut];
-            break;
-        }
+    if let Some(suffix) = ["'s", "’s", "'S", "’S"]
+        .into_iter()
+        .find(|suffix| s.len() > suffix.len() && s.ends_with(suffix))
+    {
+        tail.push(&s[s.len() - suffix.len()..]);
+        s = &s[..s.len() - suffix.len()];
     }
     if !s.is_empty() {
-        let n = char_len(s);
-        out.push(Word {
-            text: s,
-            start: at,
-            end: at + n,
-        });
-        at += n;
-    }
-    if let Some(p) = possessive {
-        let n = char_len(p);
-        out.push(Word {
-            text: p,
-            start: at,
-            end: at + n,
-        });
-        at += n;
+        at = emit(out, s, at);
     }
     for t in tail.into_iter().rev() {
-        let n = char_len(t);
-        out.push(Word {
-            text: t,
-            start: at,
-            end: at + n,
-        });
-        at += n;
+        at = emit(out, t, at);
     }
 }
 
