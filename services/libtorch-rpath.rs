@@ -1,6 +1,7 @@
-//! Embeds an rpath to libtorch (`$LIBTORCH/lib`, set by `.cargo/config.toml`
-//! or the environment) so that this crate's binaries and tests find
-//! `libtorch_cpu.so` without LD_LIBRARY_PATH.
+//! The build script of every package whose binaries link libtorch
+//! (`build = "…/libtorch-rpath.rs"`): embeds an rpath to `$LIBTORCH/lib`
+//! (set by `.cargo/config.toml` or the environment) so that its binaries,
+//! tests and benches find `libtorch_cpu.so` without LD_LIBRARY_PATH.
 fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     if let Ok(libtorch) = std::env::var("LIBTORCH") {
