@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::conll::{self, Sentence};
-use crate::model::{labels, NerModel};
+use crate::model::{labels, NerModel, Tagged};
 
 /// How a file's entity types map onto the model's PER/ORG/LOC/MISC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -155,8 +155,19 @@ pub fn score<G: AsRef<str>, P: AsRef<str>>(
 /// Tags every sentence of `file` with `model` and scores it.
 pub fn evaluate(model: &NerModel, file: &Path, map: LabelMap) -> anyhow::Result<Report> {
     let sentences = conll::read(file)?;
+    Ok(tag_and_score(&sentences, map, |words| model.tag(words)))
+}
+
+/// Tags `sentences` with `tag` (in chunks, with a progress bar) and scores
+/// the result against their gold tags. Evaluation and training's dev
+/// scoring both go through here.
+pub fn tag_and_score(
+    sentences: &[Sentence],
+    map: LabelMap,
+    tag: impl Fn(&[Vec<&str>]) -> Vec<Vec<Tagged>>,
+) -> Report {
     let map = match map {
-        LabelMap::Auto => LabelMap::detect(&sentences),
+        LabelMap::Auto => LabelMap::detect(sentences),
         m => m,
     };
     let words: Vec<Vec<&str>> = sentences
@@ -166,18 +177,17 @@ pub fn evaluate(model: &NerModel, file: &Path, map: LabelMap) -> anyhow::Result<
     let bar = crate::progress::bar(words.len() as u64, "tagging");
     let mut predicted: Vec<Vec<&str>> = Vec::with_capacity(words.len());
     for chunk in words.chunks(512) {
-        for tags in model.tag(chunk) {
+        for tags in tag(chunk) {
             predicted.push(tags.into_iter().map(|t| labels::TAGS[t.tag]).collect());
         }
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    let gold: Vec<&Vec<String>> = sentences.iter().map(|s| &s.tags).collect();
-    let gold: Vec<Vec<&str>> = gold
+    let gold: Vec<Vec<&str>> = sentences
         .iter()
-        .map(|t| t.iter().map(String::as_str).collect())
+        .map(|s| s.tags.iter().map(String::as_str).collect())
         .collect();
-    Ok(score(&gold, &predicted, map))
+    score(&gold, &predicted, map)
 }
 
 /// The human-readable table, then the report as one JSON line (last).

@@ -180,7 +180,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
         bar.finish_and_clear();
 
-        let dev_report = score_dev(&ner, &encoder, &dev)?;
+        let dev_report = score_dev(&ner, &encoder, &dev);
         let log = EpochLog {
             epoch,
             loss: loss_sum / loss_n.max(1) as f64,
@@ -265,24 +265,10 @@ fn batches<'a>(items: &'a [Item], size: usize, rng: &mut StdRng) -> Vec<Vec<&'a 
     out
 }
 
-fn score_dev(
-    ner: &net::NerNet,
-    encoder: &Encoder,
-    dev: &[conll::Sentence],
-) -> anyhow::Result<eval::Report> {
-    let words: Vec<Vec<&str>> = dev
-        .iter()
-        .map(|s| s.words.iter().map(String::as_str).collect())
-        .collect();
-    let predicted: Vec<Vec<&str>> = model::tag_sentences(ner, encoder, 64, &words)
-        .into_iter()
-        .map(|t| t.into_iter().map(|i| labels::TAGS[i.tag]).collect())
-        .collect();
-    let gold: Vec<Vec<&str>> = dev
-        .iter()
-        .map(|s| s.tags.iter().map(String::as_str).collect())
-        .collect();
-    Ok(eval::score(&gold, &predicted, LabelMap::Conll))
+fn score_dev(ner: &net::NerNet, encoder: &Encoder, dev: &[conll::Sentence]) -> eval::Report {
+    eval::tag_and_score(dev, LabelMap::Conll, |words| {
+        model::tag_sentences(ner, encoder, 64, words)
+    })
 }
 
 /// Writes the model directory: half-precision weights, config, vocabulary,
