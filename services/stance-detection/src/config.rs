@@ -1,0 +1,112 @@
+//! stance-detection's configuration: the shared stage settings, its topics
+//! (input, the two outputs, dead letters, tracked claims), the model and
+//! input limits. Defaults → TOML file → `STANCEWIRE_*` variables, as for
+//! every service.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use stancewire_entity_recognition::model::Runtime;
+use stancewire_stage::StageSettings;
+
+pub const DEFAULT_HTTP_PORT: u16 = 8083;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StanceConfig {
+    #[serde(flatten)]
+    pub stage: StageSettings,
+    pub topics: Topics,
+    pub model: ModelSettings,
+    pub limits: Limits,
+}
+
+impl Default for StanceConfig {
+    fn default() -> Self {
+        StanceConfig {
+            stage: StageSettings::for_service("stance-detection", DEFAULT_HTTP_PORT),
+            topics: Topics::default(),
+            model: ModelSettings::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Topics {
+    /// Articles with their entities, from entity-recognition.
+    pub input: String,
+    /// The full enriched record, one per article.
+    pub output: String,
+    /// One record per stance, for analytics.
+    pub stances: String,
+    /// Inputs that could not be processed, with the reason.
+    pub dead_letter: String,
+    /// The compacted topic of claims users track, keyed by claim id.
+    pub claims: String,
+}
+
+impl Default for Topics {
+    fn default() -> Self {
+        Topics {
+            input: "articles.entities".into(),
+            output: "articles.enriched".into(),
+            stances: "stances".into(),
+            dead_letter: "articles.enriched.dlq".into(),
+            claims: "claims".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelSettings {
+    /// Model directory; empty: the model that ships in `models/stance`.
+    pub path: Option<PathBuf>,
+    #[serde(flatten)]
+    pub runtime: Runtime,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        ModelSettings {
+            path: None,
+            runtime: Runtime {
+                batch_size: 32,
+                ..Runtime::default()
+            },
+        }
+    }
+}
+
+impl ModelSettings {
+    pub fn dir(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(crate::model::shipped_dir)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest body read, in characters; a longer one is dead-lettered.
+    pub max_body_chars: usize,
+    /// Languages the models read (ISO 639-1); "und" is always tried.
+    pub languages: Vec<String>,
+    /// Largest tracked claim, in characters; a longer one is ignored (logged).
+    pub max_claim_chars: usize,
+    /// A tracked claim is matched when the model's confidence that the
+    /// article is about it reaches this.
+    pub min_match_confidence: f32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_chars: 200_000,
+            languages: vec!["en".into()],
+            max_claim_chars: 1_000,
+            min_match_confidence: 0.5,
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! The stance model: how an article stands toward a claim, as FNC-1 asks it
+//! (agree / disagree / discuss / unrelated), trained by this project (see
+//! `models/stance/MODEL_CARD.md`).
+//!
+//! Two stages, chosen for dev score per CPU-second on two cores:
+//! 1. *related or not*: a small MLP over cheap features (embedding cosine of
+//!    the claim with each body sentence, word and bigram overlap). Most
+//!    (claim, article) pairs stop here, after one embedding pass per
+//!    article that all claims share.
+//! 2. *agree, disagree or discuss*: a fine-tuned MiniLM cross-encoder reads
+//!    the claim with the few body sentences most about it (not the whole
+//!    body, which would cost ~10× more), only for pairs found related.
+//!
+//! A model directory holds `config.json` (rust-bert's `BertConfig`),
+//! `vocab.txt`, `model.safetensors` (all three networks) and `stance.json`
+//! (the input settings the model was trained with).
+
+pub mod encode;
+pub mod net;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rust_bert::bert::BertConfig;
+use rust_bert::Config;
+use serde::{Deserialize, Serialize};
+use stancewire_entity_recognition::model::{Precision, Runtime};
+use tch::{nn, Device, Kind, Tensor};
+
+use crate::fnc::Relation;
+use encode::{pad, Encoded, TextEncoder};
+use net::{CrossNet, Embedder, RelateNet};
+use text::Bag;
+
+/// The model that ships with the project.
+pub fn shipped_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/stance")
+}
+
+/// Input settings fixed at training time (`stance.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputSettings {
+    /// Most pieces per sentence embedded.
+    pub sentence_pieces: usize,
+    /// Most sentences of a body considered (the lead matters most in news).
+    pub max_sentences: usize,
+    /// Body sentences the cross-encoder reads with the claim.
+    pub evidence_sentences: usize,
+    /// Most pieces of a (claim, evidence) pair.
+    pub pair_pieces: usize,
+}
+
+impl Default for InputSettings {
+    fn default() -> Self {
+        InputSettings {
+            sentence_pieces: 96,
+            max_sentences: 60,
+            evidence_sentences: 4,
+            pair_pieces: 160,
+        }
+    }
+}
+
+/// A body, ready to be judged against any number of claims.
+pub struct Body {
+    pub sentences: Vec<String>,
+    /// Unit sentence embeddings `[sentences, hidden]`.
+    pub embeddings: Tensor,
+    bags: Vec<Bag>,
+    all: Bag,
+    lead: Bag,
+}
+
+/// A claim, ready to be judged against any number of bodies.
+pub struct Claim {
+    pub text: String,
+    /// Unit embedding `[hidden]`.
+    pub embedding: Tensor,
+    bag: Bag,
+}
+
+/// What the model says about one (claim, body) pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub relation: Relation,
+    /// Probability of `relation`.
+    pub confidence: f32,
+    /// Probabilities in `Relation::ALL` order.
+    pub probabilities: [f32; 4],
+    /// Body sentences the judgement rests on, most related first.
+    pub evidence: Vec<usize>,
+}
+
+/// Words that mark refuting or hedging: sentences with them are preferred
+/// as evidence when nearly as related as others.
+const CUES: &[&str] = &[
+    "not",
+    "no",
+    "false",
+    "fake",
+    "hoax",
+    "deny",
+    "denied",
+    "denies",
+    "debunk",
+    "debunked",
+    "untrue",
+    "rumor",
+    "rumour",
+    "claim",
+    "claims",
+    "claimed",
+    "reportedly",
+    "allegedly",
+    "alleged",
+    "unconfirmed",
+    "confirm",
+    "confirmed",
+    "says",
+    "said",
+    "according",
+];
+
+fn cue_bonus(sentence: &str) -> f32 {
+    let hit = sentence
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| {
+            let w = w.to_lowercase();
+            CUES.contains(&w.as_str()) || w.ends_with("n't")
+        });
+    if hit {
+        0.05
+    } else {
+        0.0
+    }
+}
+
+/// The relatedness features of a pair (see `net::FEATURES`).
+pub fn features(claim: &Claim, body: &Body) -> [f32; net::FEATURES as usize] {
+    let sims: Vec<f32> = if body.sentences.is_empty() {
+        Vec::new()
+    } else {
+        Vec::try_from(body.embeddings.mv(&claim.embedding)).unwrap_or_default()
+    };
+    let mut sorted = sims.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let top = |k: usize| sorted.iter().take(k).sum::<f32>() / k.min(sorted.len()).max(1) as f32;
+    let lead = sims.iter().take(3).copied().fold(0.0f32, f32::max);
+    let mean = sims.iter().sum::<f32>() / sims.len().max(1) as f32;
+    let best_cover = body
+        .bags
+        .iter()
+        .map(|b| claim.bag.coverage(b))
+        .fold(0.0f32, f32::max);
+    [
+        top(1),
+        top(3),
+        lead,
+        mean,
+        claim.bag.coverage(&body.all),
+        claim.bag.coverage(&body.lead),
+        claim.bag.bigram_coverage(&body.all),
+        best_cover,
+        (1.0 + body.sentences.len() as f32).ln() / 5.0,
+        claim.bag.words.len() as f32 / 20.0,
+    ]
+}
+
+/// Body sentences most about the claim, best first.
+pub fn evidence(claim: &Claim, body: &Body, k: usize) -> Vec<usize> {
+    if body.sentences.is_empty() {
+        return Vec::new();
+    }
+    let sims: Vec<f32> = Vec::try_from(body.embeddings.mv(&claim.embedding)).unwrap_or_default();
+    let mut order: Vec<(usize, f32)> = sims
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, s + cue_bonus(&body.sentences[i])))
+        .collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    order.into_iter().take(k).map(|(i, _)| i).collect()
+}
+
+/// The evidence the cross-encoder reads: the chosen sentences, best first.
+pub fn evidence_text(body: &Body, chosen: &[usize]) -> String {
+    chosen
+        .iter()
+        .map(|&i| body.sentences[i].as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub struct StanceModel {
+    _vs: nn::VarStore,
+    embedder: Embedder,
+    relate: RelateNet,
+    cross: CrossNet,
+    encoder: TextEncoder,
+    pub settings: InputSettings,
+    pub precision: Precision,
+    batch_size: usize,
+    /// A short name for records' `model_version`: directory name + weights hash prefix.
+    pub version: String,
+}
+
+impl StanceModel {
+    pub fn load(dir: &Path, runtime: &Runtime) -> anyhow::Result<StanceModel> {
+        let config = BertConfig::from_file(dir.join("config.json"));
+        let settings: InputSettings = serde_json::from_slice(
+            &std::fs::read(dir.join("stance.json"))
+                .with_context(|| format!("reading {}/stance.json", dir.display()))?,
+        )?;
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let root = vs.root();
+        let embedder = Embedder::new(&(&root / net::EMBEDDER), &config);
+        let relate = RelateNet::new(&(&root / net::RELATE));
+        let cross = CrossNet::new(&(&root / net::CROSS), &config);
+        let weights = dir.join("model.safetensors");
+        vs.load(&weights)
+            .with_context(|| format!("loading {}", weights.display()))?;
+        let precision = runtime.precision.resolve();
+        match precision {
+            Precision::Bfloat16 => vs.bfloat16(),
+            _ => vs.float(),
+        }
+        vs.freeze();
+        let bytes = std::fs::read(&weights)?;
+        Ok(StanceModel {
+            _vs: vs,
+            embedder,
+            relate,
+            cross,
+            encoder: TextEncoder::from_vocab(&dir.join("vocab.txt"))?,
+            settings,
+            precision,
+            batch_size: runtime.batch_size.max(1),
+            version: format!(
+                "stance-minilm-2stage@{}",
+                &blake3::hash(&bytes).to_hex().as_str()[..12]
+            ),
+        })
+    }
+
+    /// The networks and settings, borrowed for judging.
+    pub fn parts(&self) -> Parts<'_> {
+        Parts {
+            embedder: &self.embedder,
+            relate: &self.relate,
+            cross: &self.cross,
+            encoder: &self.encoder,
+            settings: &self.settings,
+            batch_size: self.batch_size,
+        }
+    }
+
+    /// Prepares a body from its sentences (only the first `max_sentences` count).
+    pub fn body(&self, sentences: Vec<String>) -> Body {
+        self.parts().body(sentences)
+    }
+
+    pub fn claim(&self, text: &str) -> Claim {
+        self.parts().claim(text)
+    }
+
+    /// Judges each (claim, body) pair.
+    pub fn judge(&self, pairs: &[(&Claim, &Body)]) -> Vec<Judgement> {
+        self.parts().judge(pairs)
+    }
+}
+
+/// The model's networks, wherever they live: a loaded model, or the
+/// separate stores of a training run scoring itself on dev.
+#[derive(Clone, Copy)]
+pub struct Parts<'a> {
+    pub embedder: &'a Embedder,
+    pub relate: &'a RelateNet,
+    pub cross: &'a CrossNet,
+    pub encoder: &'a TextEncoder,
+    pub settings: &'a InputSettings,
+    pub batch_size: usize,
+}
+
+impl Parts<'_> {
+    /// Unit embeddings of `texts`, `[n, hidden]`.
+    pub fn embed(&self, texts: &[&str]) -> Tensor {
+        embed_with(
+            self.embedder,
+            self.encoder,
+            texts,
+            self.settings.sentence_pieces,
+            self.batch_size,
+        )
+    }
+
+    pub fn body(&self, sentences: Vec<String>) -> Body {
+        let sentences: Vec<String> = sentences
+            .into_iter()
+            .take(self.settings.max_sentences)
+            .collect();
+        let refs: Vec<&str> = sentences.iter().map(String::as_str).collect();
+        let embeddings = self.embed(&refs);
+        Body::new(sentences, embeddings)
+    }
+
+    pub fn claim(&self, text: &str) -> Claim {
+        Claim::new(text, self.embed(&[text]).get(0))
+    }
+
+    /// Judges each (claim, body) pair; the cross-encoder runs, batched, only
+    /// on the pairs found related.
+    pub fn judge(&self, pairs: &[(&Claim, &Body)]) -> Vec<Judgement> {
+        self.judge_staged(pairs, true)
+    }
+
+    /// As `judge`, but with `stage_one` false every pair is taken as
+    /// related (for data where each text is about its target by design).
+    pub fn judge_staged(&self, pairs: &[(&Claim, &Body)], stage_one: bool) -> Vec<Judgement> {
+        let related: Vec<f32> = if !stage_one {
+            vec![1.0; pairs.len()]
+        } else if pairs.is_empty() {
+            Vec::new()
+        } else {
+            let x: Vec<f32> = pairs.iter().flat_map(|(c, b)| features(c, b)).collect();
+            let x = Tensor::from_slice(&x).view([pairs.len() as i64, net::FEATURES]);
+            tch::no_grad(|| Vec::try_from(self.relate.forward(&x).sigmoid())).unwrap_or_default()
+        };
+        let evidence: Vec<Vec<usize>> = pairs
+            .iter()
+            .map(|(c, b)| evidence(c, b, self.settings.evidence_sentences))
+            .collect();
+        let todo: Vec<usize> = (0..pairs.len())
+            .filter(|&i| related[i] >= 0.5 && !evidence[i].is_empty())
+            .collect();
+        let inputs: Vec<Encoded> = todo
+            .iter()
+            .map(|&i| {
+                let (claim, body) = pairs[i];
+                self.encoder.pair(
+                    &claim.text,
+                    &evidence_text(body, &evidence[i]),
+                    self.settings.pair_pieces,
+                )
+            })
+            .collect();
+        let three = classify_with(self.cross, &inputs, self.batch_size);
+        let mut out: Vec<Judgement> = (0..pairs.len())
+            .map(|i| {
+                let r = related[i];
+                Judgement {
+                    relation: Relation::Unrelated,
+                    confidence: 1.0 - r,
+                    probabilities: [0.0, 0.0, r, 1.0 - r],
+                    evidence: evidence[i].clone(),
+                }
+            })
+            .collect();
+        for (k, &i) in todo.iter().enumerate() {
+            let r = related[i];
+            let p = three[k];
+            let probabilities = [r * p[0], r * p[1], r * p[2], 1.0 - r];
+            let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(2);
+            out[i].relation = Relation::RELATED[best];
+            out[i].confidence = probabilities[best];
+            out[i].probabilities = probabilities;
+        }
+        out
+    }
+}
+
+impl Body {
+    pub fn new(sentences: Vec<String>, embeddings: Tensor) -> Body {
+        let bags: Vec<Bag> = sentences.iter().map(|s| Bag::of(s)).collect();
+        let mut all = Bag::default();
+        let mut lead = Bag::default();
+        for (i, b) in bags.iter().enumerate() {
+            all.extend(b);
+            if i < 3 {
+                lead.extend(b);
+            }
+        }
+        Body {
+            sentences,
+            embeddings,
+            bags,
+            all,
+            lead,
+        }
+    }
+}
+
+impl Claim {
+    pub fn new(text: &str, embedding: Tensor) -> Claim {
+        Claim {
+            text: text.to_string(),
+            embedding,
+            bag: Bag::of(text),
+        }
+    }
+}
+
+/// Embeds texts in length-sorted batches (little padding).
+pub fn embed_with(
+    embedder: &Embedder,
+    encoder: &TextEncoder,
+    texts: &[&str],
+    max_pieces: usize,
+    batch_size: usize,
+) -> Tensor {
+    if texts.is_empty() {
+        return Tensor::zeros([0, 384], (Kind::Float, Device::Cpu));
+    }
+    let encoded: Vec<Encoded> = texts
+        .iter()
+        .map(|t| encoder.single(t, max_pieces))
+        .collect();
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| encoded[i].ids.len());
+    let mut rows: Vec<Option<Tensor>> = (0..texts.len()).map(|_| None).collect();
+    tch::no_grad(|| {
+        for chunk in order.chunks(batch_size) {
+            let batch: Vec<&Encoded> = chunk.iter().map(|&i| &encoded[i]).collect();
+            let (ids, types, mask) = pad(&batch);
+            let e = embedder.forward(&ids, &mask, &types);
+            for (row, &i) in chunk.iter().enumerate() {
+                rows[i] = Some(e.get(row as i64));
+            }
+        }
+    });
+    let rows: Vec<Tensor> = rows.into_iter().flatten().collect();
+    Tensor::stack(&rows, 0)
+}
+
+/// agree / disagree / discuss probabilities for each encoded pair.
+pub fn classify_with(cross: &CrossNet, inputs: &[Encoded], batch_size: usize) -> Vec<[f32; 3]> {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| inputs[i].ids.len());
+    let mut out = vec![[0.0f32; 3]; inputs.len()];
+    tch::no_grad(|| {
+        for chunk in order.chunks(batch_size.max(1)) {
+            let batch: Vec<&Encoded> = chunk.iter().map(|&i| &inputs[i]).collect();
+            let (ids, types, mask) = pad(&batch);
+            let p = cross
+                .forward_t(&ids, &mask, &types, false)
+                .softmax(-1, Kind::Float);
+            let flat: Vec<f32> = Vec::try_from(p.contiguous().view([-1])).unwrap_or_default();
+            for (row, &i) in chunk.iter().enumerate() {
+                out[i].copy_from_slice(&flat[row * 3..row * 3 + 3]);
+            }
+        }
+    });
+    out
+}

@@ -1,0 +1,170 @@
+//! The three networks of the stance model, kept in one weights file under
+//! three prefixes:
+//!
+//! * `embedder`: all-MiniLM-L6-v2 as it was trained (mean-pooled sentence
+//!   embeddings), frozen; it finds the body sentences about a claim;
+//! * `relate`: a small MLP over lexical and embedding overlap features that
+//!   says whether a body is about a claim at all (FNC-1's first stage);
+//! * `cross`: MiniLM fine-tuned as a cross-encoder over (claim, evidence
+//!   sentences) that says agree / disagree / discuss.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use tch::{nn, nn::Module, Kind, Tensor};
+
+use super::encode::mean_pool;
+
+pub const EMBEDDER: &str = "embedder";
+pub const RELATE: &str = "relate";
+pub const CROSS: &str = "cross";
+
+/// Parameter groups while fine-tuning: the encoder slowly, the head fast.
+pub const ENCODER_GROUP: usize = 0;
+pub const HEAD_GROUP: usize = 1;
+
+fn bert_out(
+    bert: &BertModel<BertEmbeddings>,
+    ids: &Tensor,
+    mask: &Tensor,
+    types: &Tensor,
+    train: bool,
+) -> Tensor {
+    bert.forward_t(
+        Some(ids),
+        Some(mask),
+        Some(types),
+        None,
+        None,
+        None,
+        None,
+        train,
+    )
+    .expect("BERT forward on well-formed inputs")
+    .hidden_state
+}
+
+/// Sentence embeddings, unit length.
+pub struct Embedder {
+    bert: BertModel<BertEmbeddings>,
+}
+
+impl Embedder {
+    pub fn new(p: &nn::Path, config: &BertConfig) -> Embedder {
+        Embedder {
+            bert: BertModel::new_with_optional_pooler(p, config, false),
+        }
+    }
+
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor) -> Tensor {
+        let hidden = bert_out(&self.bert, ids, mask, types, false).to_kind(Kind::Float);
+        let pooled = mean_pool(&hidden, mask);
+        let norm = pooled.norm_scalaropt_dim(2, [1], true).clamp_min(1e-9);
+        pooled / norm
+    }
+}
+
+/// Number of relatedness features (see `features`).
+pub const FEATURES: i64 = 10;
+
+/// Related-or-not from overlap features, standardised by the training set's
+/// mean and spread (stored with the weights).
+pub struct RelateNet {
+    mean: Tensor,
+    std: Tensor,
+    hidden: nn::Linear,
+    out: nn::Linear,
+}
+
+impl RelateNet {
+    pub fn new(p: &nn::Path) -> RelateNet {
+        RelateNet {
+            mean: p.zeros_no_train("mean", &[FEATURES]),
+            std: p.ones_no_train("std", &[FEATURES]),
+            hidden: nn::linear(p / "hidden", FEATURES, 32, Default::default()),
+            out: nn::linear(p / "out", 32, 1, Default::default()),
+        }
+    }
+
+    /// Sets the standardisation from the training features `[n, FEATURES]`.
+    pub fn fit_scale(&mut self, x: &Tensor) {
+        tch::no_grad(|| {
+            self.mean.copy_(&x.mean_dim(0, false, Kind::Float));
+            self.std.copy_(&x.std_dim(0, true, false).clamp_min(1e-4));
+        });
+    }
+
+    /// The logit of "related", `[n]`.
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        let z = (x - &self.mean) / &self.std;
+        self.out
+            .forward(&self.hidden.forward(&z).relu())
+            .squeeze_dim(-1)
+    }
+}
+
+/// agree / disagree / discuss logits from a (claim, evidence) pair.
+pub struct CrossNet {
+    bert: BertModel<BertEmbeddings>,
+    classifier: nn::Linear,
+    dropout: f64,
+}
+
+impl CrossNet {
+    pub fn new(p: &nn::Path, config: &BertConfig) -> CrossNet {
+        CrossNet {
+            bert: BertModel::new_with_optional_pooler(p / "bert", config, false),
+            classifier: nn::linear(
+                p.set_group(HEAD_GROUP) / "classifier",
+                config.hidden_size,
+                3,
+                Default::default(),
+            ),
+            dropout: config.hidden_dropout_prob,
+        }
+    }
+
+    pub fn forward_t(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
+        let hidden = bert_out(&self.bert, ids, mask, types, train);
+        let pooled = mean_pool(&hidden, mask);
+        self.classifier
+            .forward(&pooled.dropout(self.dropout, train))
+            .to_kind(Kind::Float)
+    }
+}
+
+/// Copies all-MiniLM-L6-v2's encoder weights into `vs` under `prefix`
+/// (its pooler is not used).
+pub fn init_from_base(vs: &nn::VarStore, weights: &Path, prefix: &str) -> anyhow::Result<()> {
+    let base = Tensor::read_safetensors(weights)
+        .with_context(|| format!("reading {}", weights.display()))?;
+    let vars: HashMap<String, Tensor> = vs.variables();
+    let mut copied = 0;
+    tch::no_grad(|| -> anyhow::Result<()> {
+        for (name, src) in base {
+            let Some(dst) = vars.get(&format!("{prefix}.{name}")) else {
+                continue;
+            };
+            anyhow::ensure!(
+                dst.size() == src.size(),
+                "{name}: base {:?}, model {:?}",
+                src.size(),
+                dst.size()
+            );
+            dst.shallow_clone().copy_(&src);
+            copied += 1;
+        }
+        Ok(())
+    })?;
+    let expected = vars
+        .keys()
+        .filter(|k| k.starts_with(&format!("{prefix}.")) && !k.contains("classifier"))
+        .count();
+    anyhow::ensure!(
+        copied == expected,
+        "base model filled {copied} of {expected} tensors under {prefix}"
+    );
+    Ok(())
+}

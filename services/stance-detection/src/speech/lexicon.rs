@@ -1,0 +1,510 @@
+//! The word lists the speech rules read: reporting cues, the words that end
+//! a speaker phrase, role heads, and the cues that decide a stance.
+//!
+//! They live in one place, apart from the rules, so that a word missed in a
+//! new article is a one-line fix here and the rules stay short. Every list
+//! is lower-case, with plain apostrophes (see `Text::lower`).
+
+/// How a reporting cue commits its speaker to what it introduces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CueClass {
+    /// Neutral reporting: said, stated, told, added.
+    Say,
+    /// Emphatic assertion: confirmed, insisted, stressed.
+    Assert,
+    /// A claim made in public: reported, claimed.
+    Report,
+    /// A weak or tentative claim: suggested, alleged, hinted.
+    Suggest,
+    /// A rejection: denied, rejected, dismissed.
+    Deny,
+    /// A question: asked, questioned, wondered.
+    Query,
+}
+
+/// How the cue word works in its sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// A finite verb: "Peskov said".
+    Verb,
+    /// A participle inside a noun phrase: "a report claiming that".
+    Participle,
+    /// A noun with a that-clause: "the claim that".
+    Noun,
+}
+
+/// The reporting cue a word is, if any.
+pub(crate) fn cue(word: &str) -> Option<(CueClass, Form)> {
+    use CueClass::*;
+    use Form::*;
+    let found = match word {
+        "said" | "says" | "say" | "stated" | "states" | "told" | "tells" | "tell" | "added"
+        | "adds" | "noted" | "explained" | "explains" | "remarked" | "declared" | "declares"
+        | "announced" | "announces" | "warned" | "warns" | "argued" | "argues" | "wrote"
+        | "writes" | "replied" | "responded" | "commented" | "continued" | "recalled"
+        | "concluded" => (Say, Verb),
+        "confirmed" | "confirms" | "confirm" | "insisted" | "insists" | "insist" | "stressed"
+        | "stresses" | "emphasized" | "emphasised" | "emphasizes" | "emphasises" | "underlined"
+        | "reaffirmed" | "reiterated" | "acknowledged" | "acknowledges" | "admitted" | "admits"
+        | "asserted" | "asserts" => (Assert, Verb),
+        "reported" | "claimed" | "reports" | "claims" | "claim" | "report" => (Report, Verb),
+        "suggested" | "suggests" | "alleged" | "alleges" | "hinted" | "speculated" | "implied" => {
+            (Suggest, Verb)
+        }
+        "denied" | "denies" | "deny" | "rejected" | "rejects" | "dismissed" | "dismisses"
+        | "refuted" | "refutes" | "disputed" | "disputes" => (Deny, Verb),
+        "asked" | "asks" | "questioned" | "wondered" => (Query, Verb),
+        "saying" | "stating" | "insisting" | "confirming" | "asserting" | "arguing" => {
+            (Say, Participle)
+        }
+        "claiming" | "reporting" => (Report, Participle),
+        "suggesting" | "alleging" => (Suggest, Participle),
+        "denying" => (Deny, Participle),
+        "allegation" | "allegations" | "suggestion" | "suggestions" | "rumour" | "rumours"
+        | "rumor" | "rumors" => (Suggest, Noun),
+        "assertion" | "assertions" => (Report, Noun),
+        _ => return None,
+    };
+    Some(found)
+}
+
+/// "report", "reports", "claim", "claims": nouns after a determiner or at
+/// the start of a noun phrase ("the report that", "Reports that"), verbs
+/// after their subject ("Reuters reports that").
+pub(crate) fn is_noun_or_verb(word: &str) -> bool {
+    matches!(word, "report" | "reports" | "claim" | "claims")
+}
+
+/// Nouns naming a report; they belong to the speaker phrase
+/// ("The Reuters article had suggested") rather than end it.
+pub(crate) fn is_report_noun(word: &str) -> bool {
+    matches!(
+        word,
+        "report"
+            | "reports"
+            | "article"
+            | "articles"
+            | "story"
+            | "stories"
+            | "claim"
+            | "claims"
+            | "allegation"
+            | "allegations"
+            | "statement"
+            | "study"
+            | "survey"
+            | "investigation"
+            | "document"
+            | "paper"
+    )
+}
+
+/// Nouns for unnamed groups of speakers ("officials said").
+pub(crate) fn is_people_noun(word: &str) -> bool {
+    matches!(
+        word,
+        "officials"
+            | "sources"
+            | "analysts"
+            | "experts"
+            | "diplomats"
+            | "witnesses"
+            | "people"
+            | "residents"
+            | "critics"
+            | "observers"
+            | "media"
+            | "police"
+            | "authorities"
+    )
+}
+
+pub(crate) fn is_be(word: &str) -> bool {
+    matches!(
+        word,
+        "is" | "are" | "was" | "were" | "be" | "been" | "being" | "'s"
+    )
+}
+
+pub(crate) fn is_negation(word: &str) -> bool {
+    matches!(word, "not" | "never" | "no" | "cannot" | "nor") || word.ends_with("n't")
+}
+
+/// Words between a speaker and the cue that belong to neither: auxiliaries,
+/// modals, negation and adverbs ("had suggested", "did not confirm",
+/// "flatly denied", "declined to confirm").
+pub(crate) fn is_verb_modifier(word: &str) -> bool {
+    is_negation(word)
+        || matches!(
+            word,
+            "had"
+                | "has"
+                | "have"
+                | "did"
+                | "does"
+                | "do"
+                | "could"
+                | "would"
+                | "can"
+                | "will"
+                | "may"
+                | "might"
+                | "should"
+                | "must"
+                | "to"
+                | "also"
+                | "again"
+                | "later"
+                | "then"
+                | "further"
+                | "once"
+                | "yet"
+                | "already"
+                | "declined"
+                | "refused"
+                | "failed"
+        )
+        || (word.len() > 4 && word.ends_with("ly"))
+}
+
+/// Verbs of refusal that negate the cue they govern ("declined to confirm").
+pub(crate) fn is_refusal(word: &str) -> bool {
+    matches!(word, "declined" | "refused" | "failed")
+}
+
+/// Words that start a new clause: a speaker phrase never reaches past them.
+pub(crate) fn is_clause_boundary(word: &str) -> bool {
+    matches!(
+        word,
+        "that"
+            | "which"
+            | "who"
+            | "whom"
+            | "whose"
+            | "while"
+            | "whereas"
+            | "although"
+            | "though"
+            | "because"
+            | "since"
+            | "as"
+            | "when"
+            | "if"
+            | "whether"
+            | "after"
+            | "before"
+            | "and"
+            | "but"
+            | "or"
+            | "where"
+            | "until"
+            | "unless"
+    )
+}
+
+/// Words a reported clause cannot start with: after "said" they mean the
+/// verb has no clause of its own ("said in a statement", "said to contain").
+pub(crate) fn blocks_bare_clause(word: &str) -> bool {
+    matches!(
+        word,
+        "to" | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "for"
+            | "with"
+            | "of"
+            | "about"
+            | "as"
+            | "so"
+            | "and"
+            | "but"
+            | "or"
+            | "from"
+            | "during"
+            | "after"
+            | "before"
+            | "earlier"
+            | "later"
+            | "yesterday"
+            | "today"
+            | "again"
+            | "nothing"
+            | "something"
+            | "much"
+            | "more"
+            | "little"
+            | "goodbye"
+            | "hello"
+            | "yes"
+            | "no"
+            | "reporters"
+            | "journalists"
+    )
+}
+
+/// Words that may follow a sentence-final cue ("…, Peskov said on Monday.").
+pub(crate) fn is_trailing_adjunct(word: &str) -> bool {
+    matches!(
+        word,
+        "on" | "in"
+            | "at"
+            | "during"
+            | "after"
+            | "late"
+            | "earlier"
+            | "later"
+            | "yesterday"
+            | "today"
+            | "tonight"
+            | "reporters"
+            | "journalists"
+    )
+}
+
+pub(crate) fn is_determiner(word: &str) -> bool {
+    matches!(
+        word,
+        "the" | "a" | "an" | "this" | "that" | "these" | "those" | "his" | "her" | "its" | "their"
+    )
+}
+
+/// Personal pronouns that can name a speaker, and whether they stand for a
+/// person (he, she) or an organisation or group (it, they).
+pub(crate) fn pronoun(word: &str) -> Option<bool> {
+    match word {
+        "he" | "she" => Some(true),
+        "it" | "they" => Some(false),
+        _ => None,
+    }
+}
+
+/// The family of a role head: words that name the same kind of office, so
+/// that "the Kremlin representative" finds the "Kremlin spokesman".
+pub(crate) fn role_family(word: &str) -> Option<&'static str> {
+    let family = match word {
+        "spokesman" | "spokeswoman" | "spokesperson" | "spokespeople" | "spokesmen"
+        | "representative" | "representatives" | "mouthpiece" => "spokesperson",
+        "minister" | "ministers" => "minister",
+        "premier" => "premier",
+        "chancellor" => "chancellor",
+        "president" => "president",
+        "leader" | "leaders" => "leader",
+        "official" | "officials" | "officer" => "official",
+        "ambassador" | "envoy" | "diplomat" | "negotiator" => "envoy",
+        "secretary" => "secretary",
+        "chief" | "head" | "director" | "chairman" | "chairwoman" | "chair" | "ceo" | "manager"
+        | "founder" => "chief",
+        "adviser" | "advisor" | "aide" => "adviser",
+        "governor" => "governor",
+        "mayor" => "mayor",
+        "senator" | "lawmaker" | "congressman" | "congresswoman" | "mp" => "lawmaker",
+        "commander" | "general" | "captain" => "commander",
+        "judge" | "prosecutor" | "attorney" => "jurist",
+        "editor" | "correspondent" => "journalist",
+        "analyst" | "expert" => "analyst",
+        "king" | "queen" | "prince" | "princess" | "monarch" | "emir" | "sheikh" => "monarch",
+        "pope" | "archbishop" | "bishop" => "cleric",
+        _ => return None,
+    };
+    Some(family)
+}
+
+/// Words that call a proposition false ("are not true" is handled by the
+/// negation of [`is_affirmation`]).
+pub(crate) fn is_refutation(word: &str) -> bool {
+    matches!(
+        word,
+        "false"
+            | "untrue"
+            | "baseless"
+            | "unfounded"
+            | "groundless"
+            | "fake"
+            | "fabricated"
+            | "fabrication"
+            | "nonsense"
+            | "incorrect"
+            | "inaccurate"
+            | "misleading"
+            | "wrong"
+            | "lie"
+            | "lies"
+            | "hoax"
+            | "denied"
+            | "denies"
+            | "deny"
+            | "denial"
+            | "rejected"
+            | "rejects"
+            | "dismissed"
+            | "dismisses"
+            | "refuted"
+            | "refutes"
+            | "disputed"
+            | "disputes"
+            | "debunked"
+    )
+}
+
+/// Words that call a proposition true; negated, they refute it
+/// ("not true", "does not reflect the reality").
+pub(crate) fn is_affirmation(word: &str) -> bool {
+    matches!(
+        word,
+        "true"
+            | "accurate"
+            | "correct"
+            | "reflect"
+            | "reflects"
+            | "confirmed"
+            | "confirms"
+            | "confirm"
+            | "verified"
+            | "genuine"
+            | "real"
+    )
+}
+
+/// Words that make a statement tentative; they lower confidence.
+pub(crate) fn is_hedge(word: &str) -> bool {
+    matches!(
+        word,
+        "alleged"
+            | "allegedly"
+            | "reportedly"
+            | "purportedly"
+            | "apparently"
+            | "possibly"
+            | "perhaps"
+            | "may"
+            | "might"
+            | "could"
+            | "unconfirmed"
+            | "rumoured"
+            | "rumored"
+            | "unclear"
+            | "uncertain"
+            | "unverified"
+    )
+}
+
+/// Words that turn a statement into a question.
+pub(crate) fn is_question_word(word: &str) -> bool {
+    matches!(word, "whether" | "?")
+}
+
+/// Light verbs: too common to say that a sentence negates a claim's verb.
+pub(crate) fn is_light_verb(lemma: &str) -> bool {
+    matches!(
+        lemma,
+        "be" | "have" | "do" | "make" | "say" | "get" | "go" | "take" | "give" | "come" | "use"
+    )
+}
+
+/// Function words dropped from a normalised claim key. Negations are kept:
+/// they change what a claim says.
+pub(crate) fn is_stop_word(word: &str) -> bool {
+    matches!(
+        word,
+        "a" | "an"
+            | "the"
+            | "of"
+            | "to"
+            | "from"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "for"
+            | "with"
+            | "into"
+            | "onto"
+            | "about"
+            | "over"
+            | "under"
+            | "between"
+            | "among"
+            | "through"
+            | "during"
+            | "towards"
+            | "toward"
+            | "and"
+            | "or"
+            | "but"
+            | "that"
+            | "this"
+            | "these"
+            | "those"
+            | "which"
+            | "who"
+            | "whom"
+            | "whose"
+            | "what"
+            | "it"
+            | "its"
+            | "is"
+            | "are"
+            | "was"
+            | "were"
+            | "be"
+            | "been"
+            | "being"
+            | "am"
+            | "has"
+            | "have"
+            | "had"
+            | "having"
+            | "do"
+            | "does"
+            | "did"
+            | "will"
+            | "would"
+            | "shall"
+            | "should"
+            | "can"
+            | "could"
+            | "may"
+            | "might"
+            | "must"
+            | "as"
+            | "such"
+            | "than"
+            | "then"
+            | "there"
+            | "their"
+            | "them"
+            | "they"
+            | "he"
+            | "she"
+            | "his"
+            | "her"
+            | "him"
+            | "we"
+            | "our"
+            | "us"
+            | "i"
+            | "me"
+            | "my"
+            | "you"
+            | "your"
+            | "also"
+            | "just"
+            | "very"
+            | "so"
+            | "too"
+            | "any"
+            | "some"
+            | "all"
+            | "each"
+            | "both"
+            | "either"
+            | "neither"
+            | "if"
+            | "whether"
+            | "while"
+            | "whereas"
+            | "perhaps"
+            | "s"
+    )
+}

@@ -1,0 +1,124 @@
+//! Who said what in an article: direct quotes, reported speech, the claims
+//! they carry and each source's stance toward each claim.
+//!
+//! This is the rule-based half of stance detection. It needs no model, so
+//! it explains itself (every stance names its evidence sentence) and it is
+//! deterministic: the same `ArticleEntities` always gives the same
+//! [`Speech`], byte for byte, which the pipeline's repeat detection relies
+//! on. The steps, each in its own module:
+//!
+//! 1. `quotes` pairs quotation marks and finds the attribution beside them;
+//!    `reported` reads reporting cues ("said", "according to", "denied",
+//!    "report claiming that") in the rest of each sentence. Both hand on
+//!    `Attribution`s, with speaker phrases found by `phrase`.
+//! 2. `speakers` resolves each speaker phrase to an entity of the article
+//!    (`cast`): by name, by role, or by pronoun.
+//! 3. `claims` turns the propositions of reported speech into claims with
+//!    stable, normalised keys ([`normalize()`], [`claim_id`]).
+//! 4. `stances` labels each (source, claim) pair from its cues.
+//!
+//! Internally everything works in byte ranges of the body (`text`); the
+//! records carry character spans, as every record does.
+
+mod attribution;
+mod cast;
+mod claims;
+mod lexicon;
+mod normalize;
+mod phrase;
+mod quotes;
+mod reported;
+mod speakers;
+mod stances;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use stancewire_proto::v1;
+
+pub use normalize::{claim_id, normalize};
+
+use attribution::{Attribution, Kind};
+use cast::Cast;
+use speakers::Speaker;
+use text::Text;
+
+/// Everything said in one article.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Speech {
+    pub quotes: Vec<v1::Quote>,
+    pub claims: Vec<v1::Claim>,
+    /// One per (source, claim) pair: rule-based label from cues, confidence,
+    /// evidence sentence span+text.
+    pub stances: Vec<v1::Stance>,
+}
+
+/// Everything said in one article. `doc` is the entity-recognition output
+/// (it holds the Article in `doc.article`, with body, title, sentences
+/// (spans), paragraphs; and mentions/entities with entity ids, canonical
+/// names, roles, aliases).
+pub fn analyse(doc: &v1::ArticleEntities) -> Speech {
+    let Some(article) = doc.article.as_ref() else {
+        return Speech::default();
+    };
+    let text = Text::new(article);
+    let cast = Cast::new(doc, &text);
+    let quoted = quotes::find(&text);
+    let mut attributions = quoted.attributions;
+    attributions.extend(reported::find(&text, &quoted.regions, &quoted.cues));
+    let speakers = speakers::resolve(&text, &cast, &attributions, &quoted.regions);
+    let claims = claims::extract(&text, &cast, &attributions, &speakers);
+    let stances = stances::judge(&stances::Evidence {
+        text: &text,
+        cast: &cast,
+        attributions: &attributions,
+        speakers: &speakers,
+        claims: &claims,
+    });
+    Speech {
+        quotes: quote_records(&text, &cast, &attributions, &speakers),
+        claims: claims.records,
+        stances,
+    }
+}
+
+/// The quote records: direct quotes, and reported speech with a speaker,
+/// ordered by position and numbered in that order.
+fn quote_records(
+    text: &Text,
+    cast: &Cast,
+    attributions: &[Attribution],
+    speakers: &[Speaker],
+) -> Vec<v1::Quote> {
+    let mut quotes: Vec<v1::Quote> = attributions
+        .iter()
+        .zip(speakers)
+        .filter_map(|(a, s)| {
+            let kind = match a.kind {
+                Kind::Direct => v1::QuoteKind::Direct,
+                Kind::Proposition | Kind::Reported if !s.is_nobody() => v1::QuoteKind::Reported,
+                _ => return None,
+            };
+            Some(v1::Quote {
+                id: String::new(),
+                kind: kind.into(),
+                span: Some(text.span(&a.content)),
+                text: text.slice(&a.content).to_string(),
+                speaker_entity_id: s.id(cast).to_string(),
+                speaker_name: s.name.clone(),
+                cue: a.cue.word.clone(),
+            })
+        })
+        .collect();
+    let key = |q: &v1::Quote| {
+        let span = q.span.unwrap_or_default();
+        (span.start, span.end, q.kind, q.speaker_name.clone())
+    };
+    quotes.sort_by_key(key);
+    quotes.dedup_by(|a, b| key(a) == key(b));
+    for (i, q) in quotes.iter_mut().enumerate() {
+        q.id = format!("q{}", i + 1);
+    }
+    quotes
+}

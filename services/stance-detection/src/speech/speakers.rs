@@ -1,0 +1,329 @@
+//! Speakers: from the phrase beside a cue to an entity of the article.
+//!
+//! A quote is only useful for analytics when its speaker is an entity that
+//! other records can join on, and articles name the same speaker many ways:
+//! by name ("Kremlin spokesman Dmitry Peskov"), by role ("the Kremlin
+//! representative" for a man introduced as "Kremlin spokesman"), or by
+//! pronoun ("he said"). Phrases are resolved in text order, so a role or a
+//! pronoun can fall back on the speakers and subjects already seen.
+//! Whatever cannot be resolved keeps its phrase as the speaker's name.
+
+use std::ops::Range;
+
+use stancewire_proto::v1::EntityType;
+
+use super::attribution::{Attribution, Kind, SpeakerRef};
+use super::cast::Cast;
+use super::lexicon::{is_determiner, is_report_noun, is_stop_word, pronoun, role_family};
+use super::text::Text;
+
+/// A resolved speaker: an entity of the article, or a name only.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Speaker {
+    pub entity: Option<usize>,
+    pub name: String,
+}
+
+impl Speaker {
+    pub fn is_nobody(&self) -> bool {
+        self.entity.is_none() && self.name.is_empty()
+    }
+
+    /// The entity id, or "" when unresolved.
+    pub fn id<'c>(&self, cast: &'c Cast) -> &'c str {
+        self.entity
+            .and_then(|e| cast.entities.get(e))
+            .map_or("", |e| e.id.as_str())
+    }
+
+    /// What identifies the speaker across attributions.
+    pub fn key(&self, cast: &Cast) -> String {
+        match self.entity {
+            Some(_) => self.id(cast).to_string(),
+            None => format!("name:{}", self.name),
+        }
+    }
+}
+
+/// The speaker of every attribution, in the same order.
+pub(crate) fn resolve(
+    text: &Text,
+    cast: &Cast,
+    attributions: &[Attribution],
+    quoted: &[Range<usize>],
+) -> Vec<Speaker> {
+    let mut resolver = Resolver {
+        text,
+        cast,
+        spoken: Vec::new(),
+        subjects: subjects(text, cast, quoted),
+    };
+    let mut speakers = vec![Speaker::default(); attributions.len()];
+    let mut order: Vec<usize> = (0..attributions.len()).collect();
+    order.sort_by_key(|&i| (position(&attributions[i]), i));
+    for &i in &order {
+        speakers[i] = match &attributions[i].speaker {
+            SpeakerRef::Phrase(range) => resolver.phrase(range, attributions[i].cue.nominal),
+            SpeakerRef::Continues(j) => speakers.get(*j).cloned().unwrap_or_default(),
+            SpeakerRef::Enclosing | SpeakerRef::Nobody => continue,
+        };
+    }
+    for &i in &order {
+        if attributions[i].speaker == SpeakerRef::Enclosing {
+            speakers[i] = enclosing(attributions, &speakers, i);
+        }
+    }
+    speakers
+}
+
+/// Where an attribution names its speaker.
+fn position(attribution: &Attribution) -> usize {
+    match &attribution.speaker {
+        SpeakerRef::Phrase(range) => range.start,
+        _ => attribution.content.start,
+    }
+}
+
+/// The speaker of the reported speech that holds quote `i`.
+fn enclosing(attributions: &[Attribution], speakers: &[Speaker], i: usize) -> Speaker {
+    let inner = &attributions[i].content;
+    attributions
+        .iter()
+        .zip(speakers)
+        .filter(|(a, s)| {
+            a.kind != Kind::Direct
+                && !s.is_nobody()
+                && a.content.start <= inner.start
+                && inner.end <= a.content.end
+        })
+        .min_by_key(|(a, _)| a.content.len())
+        .map(|(_, s)| s.clone())
+        .unwrap_or_default()
+}
+
+/// The first person named in each sentence, outside quotation marks: the
+/// likely subject a later "he" or "she" refers to. (position, entity)
+fn subjects(text: &Text, cast: &Cast, quoted: &[Range<usize>]) -> Vec<(usize, usize)> {
+    text.sentences
+        .iter()
+        .filter_map(|s| {
+            cast.within(&s.range)
+                .filter(|m| cast.is_person(m.entity))
+                .find(|m| {
+                    !quoted
+                        .iter()
+                        .any(|q| q.start <= m.range.start && m.range.end <= q.end)
+                })
+                .map(|m| (m.range.start, m.entity))
+        })
+        .collect()
+}
+
+struct Resolver<'r, 't> {
+    text: &'r Text<'t>,
+    cast: &'r Cast,
+    /// Speakers resolved so far, in text order.
+    spoken: Vec<Spoken>,
+    /// (position, entity) of each sentence's subject.
+    subjects: Vec<(usize, usize)>,
+}
+
+/// A speaker already seen, where it was named, and whether it is a person
+/// (a PER entity, or an unresolved role such as "a company spokeswoman").
+struct Spoken {
+    at: usize,
+    speaker: Speaker,
+    person: bool,
+}
+
+impl Resolver<'_, '_> {
+    fn phrase(&mut self, range: &Range<usize>, nominal: bool) -> Speaker {
+        let entity = self
+            .named(range, EntityType::Per)
+            .or_else(|| self.by_role(range))
+            .or_else(|| self.named_group(range));
+        let speaker = match entity {
+            Some(e) => Speaker {
+                entity: Some(e),
+                name: self.cast.entities[e].name.clone(),
+            },
+            None => match self.by_pronoun(range) {
+                Some(speaker) => speaker,
+                // "reports claiming that …" with no source named: no speaker.
+                None if nominal => return Speaker::default(),
+                None => Speaker {
+                    entity: None,
+                    name: self
+                        .text
+                        .slice(range)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                },
+            },
+        };
+        let person = match speaker.entity {
+            Some(e) => self.cast.is_person(e),
+            None => self.names_a_person(range),
+        };
+        self.spoken.push(Spoken {
+            at: range.start,
+            speaker: speaker.clone(),
+            person,
+        });
+        speaker
+    }
+
+    /// Whether an unresolved phrase names a person: a role or "he"/"she".
+    fn names_a_person(&self, range: &Range<usize>) -> bool {
+        self.text.tokens(range).iter().any(|t| {
+            let word = self.text.lower(t);
+            role_family(&word).is_some() || pronoun(&word) == Some(true)
+        })
+    }
+
+    /// The last mention of the given type in the phrase: "Putin's spokesman
+    /// Dmitry Peskov" is Peskov.
+    fn named(&self, range: &Range<usize>, kind: EntityType) -> Option<usize> {
+        self.cast
+            .overlapping(range)
+            .filter(|m| self.cast.entities[m.entity].kind == kind)
+            .last()
+            .map(|m| m.entity)
+    }
+
+    /// An organisation, place or group speaking: "the Kremlin said",
+    /// "Reuters reported".
+    fn named_group(&self, range: &Range<usize>) -> Option<usize> {
+        self.named(range, EntityType::Org)
+            .or_else(|| self.named(range, EntityType::Loc))
+    }
+
+    /// "he said": the latest person who spoke or was a sentence's subject;
+    /// "it said": the latest organisation or place that spoke.
+    fn by_pronoun(&self, range: &Range<usize>) -> Option<Speaker> {
+        let tokens = self.text.tokens(range);
+        let [token] = tokens.as_slice() else {
+            return None;
+        };
+        let person = pronoun(&self.text.lower(token))?;
+        let spoken = self
+            .spoken
+            .iter()
+            .filter(|s| s.at < range.start && s.person == person)
+            .map(|s| (s.at, s.speaker.clone()));
+        let subjects = self
+            .subjects
+            .iter()
+            .filter(|(at, _)| person && *at < range.start)
+            .map(|&(at, e)| {
+                let name = self.cast.entities[e].name.clone();
+                (
+                    at,
+                    Speaker {
+                        entity: Some(e),
+                        name,
+                    },
+                )
+            });
+        spoken
+            .chain(subjects)
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, speaker)| speaker)
+    }
+
+    /// "the Kremlin representative": the person whose role shares the
+    /// organisation and the kind of office. A bare "the spokesman" is the
+    /// latest speaker with such a role, or the only person with one.
+    fn by_role(&self, range: &Range<usize>) -> Option<usize> {
+        let phrase = RoleWords::of(self.text.slice(range));
+        if phrase.families.is_empty() {
+            return None;
+        }
+        let mut best: Option<(usize, usize)> = None; // (score, entity)
+        let mut generic = Vec::new();
+        for (e, entity) in self.cast.entities.iter().enumerate() {
+            if entity.kind != EntityType::Per {
+                continue;
+            }
+            let scores = entity
+                .roles
+                .iter()
+                .filter_map(|role| phrase.matches(&RoleWords::of(role)));
+            if let Some(score) = scores.max() {
+                if phrase.modifiers.is_empty() {
+                    generic.push(e);
+                } else if best.is_none_or(|(s, b)| (score, self.recency(e)) > (s, self.recency(b)))
+                {
+                    best = Some((score, e));
+                }
+            }
+        }
+        if let Some((_, e)) = best {
+            return Some(e);
+        }
+        let latest = generic.iter().copied().max_by_key(|&e| self.recency(e));
+        match generic.as_slice() {
+            [only] => Some(*only),
+            _ => latest.filter(|&e| self.recency(e).is_some()),
+        }
+    }
+
+    /// When the entity last spoke, if it did.
+    fn recency(&self, entity: usize) -> Option<usize> {
+        self.spoken
+            .iter()
+            .filter(|s| s.speaker.entity == Some(entity))
+            .map(|s| s.at)
+            .max()
+    }
+}
+
+/// The words of a role or role phrase: its heads' families and the other
+/// content words ("Kremlin", "Iranian", "foreign").
+struct RoleWords {
+    families: Vec<&'static str>,
+    modifiers: Vec<String>,
+}
+
+impl RoleWords {
+    fn of(s: &str) -> RoleWords {
+        let mut words = RoleWords {
+            families: Vec::new(),
+            modifiers: Vec::new(),
+        };
+        let lower = s.to_lowercase().replace('’', "'");
+        for word in lower.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+            let word = word.trim_end_matches("'s").trim_matches('\'');
+            if word.is_empty() || is_determiner(word) || is_stop_word(word) || is_report_noun(word)
+            {
+                continue;
+            }
+            match role_family(word) {
+                Some(family) => words.families.push(family),
+                None => words.modifiers.push(word.to_string()),
+            }
+        }
+        words
+    }
+
+    /// How well a role phrase fits a role: `None` unless they share a head
+    /// family and, when the phrase has modifiers, at least one of them.
+    fn matches(&self, role: &RoleWords) -> Option<usize> {
+        if !self.families.iter().any(|f| role.families.contains(f)) {
+            return None;
+        }
+        let shared = self
+            .modifiers
+            .iter()
+            .filter(|m| role.modifiers.iter().any(|r| related(m, r)))
+            .count();
+        (self.modifiers.is_empty() || shared > 0).then_some(shared)
+    }
+}
+
+/// Same word, or one is the stem of the other ("Iran" / "Iranian").
+fn related(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short == long || (short.len() >= 4 && long.starts_with(short))
+}

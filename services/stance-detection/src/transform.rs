@@ -1,0 +1,357 @@
+//! The service's one job: an article with its entities in; the article
+//! with who said what, the claims, each source's stance, the article's own
+//! stance toward its headline claim and its matches against the tracked
+//! claims out — one `EnrichedArticle`, plus one `StanceRecord` per stance.
+//!
+//! Output depends only on the input record and the tracked claims it was
+//! judged against (both in the version), so a replay gives the same bytes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use stancewire_entity_recognition::entities::text::CharIndex;
+use stancewire_proto::v1;
+use stancewire_stage::{
+    content_version,
+    dead_letter::Failure,
+    stage::{Emit, Transform},
+};
+
+use crate::{
+    config::{Limits, Topics},
+    fnc::Relation,
+    model::{self, Judgement, StanceModel},
+    speech::{self, Speech},
+    tracked::TrackedClaims,
+};
+
+pub const STAGE: &str = "stance-detection";
+
+/// The model with the embeddings of claims it has already seen (tracked
+/// claims are judged against every article; embedding them once is enough).
+struct Scorer {
+    model: StanceModel,
+    claim_embeddings: HashMap<String, Vec<f32>>,
+}
+
+impl Scorer {
+    fn claim(&mut self, text: &str) -> model::Claim {
+        if let Some(e) = self.claim_embeddings.get(text) {
+            return model::Claim::new(text, tch::Tensor::from_slice(e));
+        }
+        let c = self.model.claim(text);
+        if self.claim_embeddings.len() > 100_000 {
+            self.claim_embeddings.clear();
+        }
+        let e: Vec<f32> = Vec::try_from(&c.embedding).unwrap_or_default();
+        self.claim_embeddings.insert(text.to_string(), e);
+        c
+    }
+}
+
+pub struct Detect {
+    /// libtorch tensors are not `Sync`; the stage runs one batch at a time,
+    /// so the lock is never contended.
+    scorer: Mutex<Scorer>,
+    model_version: String,
+    limits: Limits,
+    topics: Topics,
+    tracked: Arc<TrackedClaims>,
+}
+
+/// What one article gives.
+pub struct Detected {
+    pub enriched: v1::EnrichedArticle,
+    pub stances: Vec<v1::StanceRecord>,
+}
+
+impl Detect {
+    pub fn new(
+        model: StanceModel,
+        limits: Limits,
+        topics: Topics,
+        tracked: Arc<TrackedClaims>,
+    ) -> Self {
+        Detect {
+            model_version: model.version.clone(),
+            scorer: Mutex::new(Scorer {
+                model,
+                claim_embeddings: HashMap::new(),
+            }),
+            limits,
+            topics,
+            tracked,
+        }
+    }
+
+    fn check<'a>(
+        &self,
+        doc: &'a v1::ArticleEntities,
+    ) -> Result<(&'a v1::RecordMeta, &'a v1::Article), Failure> {
+        let meta = doc
+            .meta
+            .as_ref()
+            .filter(|m| !m.article_id.is_empty())
+            .ok_or_else(|| Failure::new("invalid_record", "the record has no meta.article_id"))?;
+        let article = doc
+            .article
+            .as_ref()
+            .ok_or_else(|| Failure::new("invalid_record", "the record carries no article"))?;
+        if article.body.trim().is_empty() {
+            return Err(Failure::new("empty_body", "the article has no body text"));
+        }
+        let chars = article.body.chars().count();
+        if chars > self.limits.max_body_chars {
+            return Err(Failure::new(
+                "body_too_large",
+                format!(
+                    "the body has {chars} characters; the limit is {} (limits.max_body_chars)",
+                    self.limits.max_body_chars
+                ),
+            ));
+        }
+        let language = article.language.as_ref().map_or("und", |l| l.code.as_str());
+        if language != "und"
+            && !language.is_empty()
+            && !self.limits.languages.iter().any(|l| l == language)
+        {
+            return Err(Failure::new(
+                "unsupported_language",
+                format!(
+                    "the article is in '{language}'; the stance models read {:?} (limits.languages)",
+                    self.limits.languages
+                ),
+            ));
+        }
+        if let Some(bad) = article
+            .sentences
+            .iter()
+            .filter_map(|s| s.span.as_ref())
+            .find(|s| s.start > s.end || s.end as usize > chars)
+        {
+            return Err(Failure::new(
+                "invalid_record",
+                format!(
+                    "sentence span {}..{} is outside the {chars}-character body",
+                    bad.start, bad.end
+                ),
+            ));
+        }
+        Ok((meta, article))
+    }
+
+    /// Everything stance-detection adds to one article.
+    pub fn detect(&self, doc: &v1::ArticleEntities) -> Result<Detected, Failure> {
+        let (meta, article) = self.check(doc)?;
+        let Speech {
+            quotes,
+            claims,
+            stances,
+        } = speech::analyse(doc);
+        let index = CharIndex::new(&article.body);
+        let spans: Vec<v1::Span> = article.sentences.iter().filter_map(|s| s.span).collect();
+        let sentences: Vec<String> = spans
+            .iter()
+            .map(|s| index.slice(s.start as usize, s.end as usize).to_string())
+            .collect();
+        let tracked = self.tracked.snapshot();
+
+        let mut scorer = self.scorer.lock().unwrap_or_else(|p| p.into_inner());
+        let body = scorer.model.body(sentences);
+        let headline = headline_claim(&mut scorer, article, &claims);
+        let mut claims = claims;
+        if !claims.iter().any(|c| c.id == headline.0) {
+            claims.push(headline_as_claim(&headline));
+        }
+        // The article toward each of its own claims: they come from the
+        // article, so the related-or-not stage is skipped.
+        let own: Vec<model::Claim> = claims.iter().map(|c| scorer.claim(&c.text)).collect();
+        let pairs: Vec<(&model::Claim, &model::Body)> = own.iter().map(|c| (c, &body)).collect();
+        let own_judged = scorer.model.parts().judge_staged(&pairs, false);
+        let watched: Vec<model::Claim> = tracked
+            .iter()
+            .map(|t| scorer.claim(t.text.trim()))
+            .collect();
+        let pairs: Vec<(&model::Claim, &model::Body)> =
+            watched.iter().map(|c| (c, &body)).collect();
+        let tracked_judged = scorer.model.judge(&pairs);
+        drop(scorer);
+
+        let evidence_span = |j: &Judgement| j.evidence.first().and_then(|&i| spans.get(i).copied());
+        let evidence_text = |j: &Judgement| {
+            evidence_span(j)
+                .map(|s| index.slice(s.start as usize, s.end as usize).to_string())
+                .unwrap_or_default()
+        };
+        let article_stances: Vec<v1::Stance> = claims
+            .iter()
+            .zip(&own_judged)
+            .map(|(c, j)| v1::Stance {
+                source_entity_id: String::new(),
+                source_name: String::new(),
+                claim_id: c.id.clone(),
+                label: label_of(j.relation, &article.title, c.id == headline.0) as i32,
+                confidence: j.confidence,
+                evidence: evidence_span(j),
+                evidence_text: evidence_text(j),
+            })
+            .collect();
+        let article_stance = article_stances
+            .iter()
+            .find(|s| s.claim_id == headline.0)
+            .cloned();
+        let mut stances = stances;
+        stances.extend(article_stances);
+        let claim_matches: Vec<v1::ClaimMatch> = tracked
+            .iter()
+            .zip(&tracked_judged)
+            .filter(|(_, j)| {
+                j.relation != Relation::Unrelated
+                    && 1.0 - j.probabilities[3] >= self.limits.min_match_confidence
+            })
+            .map(|(t, j)| v1::ClaimMatch {
+                claim_id: t.claim_id.clone(),
+                relation: relation_of(j.relation) as i32,
+                confidence: j.confidence,
+                evidence: evidence_span(j),
+            })
+            .collect();
+
+        let service_version = env!("CARGO_PKG_VERSION");
+        let tracked_fingerprint: Vec<u8> = tracked
+            .iter()
+            .flat_map(|t| [t.claim_id.as_bytes(), b"\0", t.text.as_bytes(), b"\0"].concat())
+            .collect();
+        let version = content_version([
+            meta.version.as_bytes(),
+            STAGE.as_bytes(),
+            service_version.as_bytes(),
+            self.model_version.as_bytes(),
+            &tracked_fingerprint,
+        ]);
+        let record_meta = |version: String| v1::RecordMeta {
+            article_id: meta.article_id.clone(),
+            version,
+            producer: Some(v1::Producer {
+                stage: STAGE.into(),
+                service_version: service_version.into(),
+                model_version: self.model_version.clone(),
+            }),
+            ingested_at: meta.ingested_at,
+            input_version: meta.version.clone(),
+        };
+        let stance_records: Vec<v1::StanceRecord> = stances
+            .iter()
+            .map(|s| v1::StanceRecord {
+                meta: Some(record_meta(content_version([
+                    version.as_bytes(),
+                    s.claim_id.as_bytes(),
+                    s.source_entity_id.as_bytes(),
+                    s.source_name.as_bytes(),
+                ]))),
+                stance: Some(s.clone()),
+                claim: claims.iter().find(|c| c.id == s.claim_id).cloned(),
+                article_title: article.title.clone(),
+                published_at: article.published_at,
+            })
+            .collect();
+        let enriched = v1::EnrichedArticle {
+            meta: Some(record_meta(version)),
+            entities: Some(doc.clone()),
+            quotes,
+            claims,
+            stances,
+            article_stance,
+            claim_matches,
+        };
+        Ok(Detected {
+            enriched,
+            stances: stance_records,
+        })
+    }
+}
+
+/// The claim the headline is about: the article's claim most like its
+/// title (by the model's sentence embeddings), else the title itself.
+/// Returns (claim id, claim text).
+fn headline_claim(
+    scorer: &mut Scorer,
+    article: &v1::Article,
+    claims: &[v1::Claim],
+) -> (String, String) {
+    let title = article.title.trim();
+    let as_title = || {
+        let text = if title.is_empty() {
+            article.body.lines().next().unwrap_or_default().trim()
+        } else {
+            title
+        };
+        (speech::claim_id(&speech::normalize(text)), text.to_string())
+    };
+    if claims.is_empty() || title.is_empty() {
+        return as_title();
+    }
+    let t = scorer.claim(title);
+    claims
+        .iter()
+        .map(|c| {
+            let e = scorer.claim(&c.text);
+            (e.embedding.dot(&t.embedding).double_value(&[]), c)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(sim, _)| *sim >= 0.3)
+        .map(|(_, c)| (c.id.clone(), c.text.clone()))
+        .unwrap_or_else(as_title)
+}
+
+fn headline_as_claim((id, text): &(String, String)) -> v1::Claim {
+    v1::Claim {
+        id: id.clone(),
+        text: text.clone(),
+        normalized: speech::normalize(text),
+        ..Default::default()
+    }
+}
+
+/// The article's stance label from the FNC-1 relation; a headline that asks
+/// is a query toward its headline claim whatever the body does.
+fn label_of(relation: Relation, title: &str, headline: bool) -> v1::StanceLabel {
+    if headline && title.trim_end().ends_with('?') {
+        return v1::StanceLabel::Query;
+    }
+    match relation {
+        Relation::Agree => v1::StanceLabel::Support,
+        Relation::Disagree => v1::StanceLabel::Deny,
+        Relation::Discuss | Relation::Unrelated => v1::StanceLabel::Comment,
+    }
+}
+
+fn relation_of(r: Relation) -> v1::ClaimRelation {
+    match r {
+        Relation::Agree => v1::ClaimRelation::Agree,
+        Relation::Disagree => v1::ClaimRelation::Disagree,
+        Relation::Discuss => v1::ClaimRelation::Discuss,
+        Relation::Unrelated => v1::ClaimRelation::Unrelated,
+    }
+}
+
+impl Transform for Detect {
+    type Input = v1::ArticleEntities;
+
+    fn transform(&self, batch: &[v1::ArticleEntities]) -> Vec<Result<Vec<Emit>, Failure>> {
+        batch
+            .iter()
+            .map(|doc| {
+                self.detect(doc).map(|d| {
+                    let mut out = vec![Emit::new(self.topics.output.clone(), d.enriched)];
+                    out.extend(
+                        d.stances
+                            .into_iter()
+                            .map(|s| Emit::new(self.topics.stances.clone(), s)),
+                    );
+                    out
+                })
+            })
+            .collect()
+    }
+}
