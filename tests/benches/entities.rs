@@ -17,38 +17,11 @@ use stancewire_entity_recognition::{
     entities,
     model::{NerModel, Runtime},
 };
-use stancewire_ingest::{config::IngestConfig, files, startup};
 use stancewire_proto::v1;
-use stancewire_stage::metrics::Metrics;
 use stancewire_tests::{
-    apps::{decode, entity_config, spawn_entity_recognition},
-    peak_rss_mb, read_topic, shared, Broker,
+    apps::{clean_corpus, decode, entity_config, spawn_entity_recognition},
+    peak_rss_mb, read_topic, Broker,
 };
-
-async fn clean_articles(broker: &Broker) -> Vec<v1::Article> {
-    let dedup = tempfile::tempdir().unwrap();
-    let mut c = IngestConfig::default();
-    c.stage.kafka.brokers = broker.addr();
-    c.dedup.path = dedup.path().join("dedup.sqlite").display().to_string();
-    let ingestor = startup::ingestor(&c, &Metrics::new("ingest")).unwrap();
-    let report = files::ingest(
-        &[shared("data/corpora/bbc/business")],
-        ingestor,
-        c.limits.limits(),
-        64,
-        false,
-    )
-    .await
-    .unwrap();
-    let msgs = read_topic(
-        &broker.addr(),
-        "articles.raw",
-        report.accepted,
-        Duration::from_secs(60),
-    )
-    .await;
-    msgs.iter().map(decode::<v1::Article>).collect()
-}
 
 fn model_alone(articles: &[v1::Article], runtime: &Runtime) {
     let threads = runtime.apply();
@@ -134,7 +107,7 @@ fn main() {
         .build()
         .unwrap();
     let broker = Broker::start();
-    let articles = rt.block_on(clean_articles(&broker));
+    let articles = rt.block_on(clean_corpus(&broker, "data/corpora/bbc/business"));
     println!("{} BBC business articles cleaned by ingest", articles.len());
     let runtime = Runtime {
         threads: 2,

@@ -6,6 +6,7 @@ use stancewire_entity_recognition::{config::EntityConfig, startup as er_startup}
 use stancewire_ingest::{config::IngestConfig, startup::Application};
 use stancewire_proto::v1;
 use stancewire_stage::{codec, Record, Shutdown};
+use stancewire_stance_detection::{config::StanceConfig, startup as sd_startup};
 
 use crate::{header, post, Broker};
 
@@ -96,6 +97,48 @@ pub async fn spawn_entity_recognition(config: &EntityConfig) -> Stage {
         shutdown,
         task,
     }
+}
+
+/// stance-detection's configuration for a test: the broker, port 0, a
+/// consumer group of its own, the shipped model on two threads.
+pub fn stance_config(broker: &Broker) -> StanceConfig {
+    let mut config = StanceConfig::default();
+    config.stage.kafka.brokers = broker.addr();
+    config.stage.kafka.group_id = format!("sd-test-{}", crate::free_port());
+    config.stage.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.model.runtime.threads = 2;
+    config
+}
+
+pub async fn spawn_stance_detection(config: &StanceConfig) -> Stage {
+    let app = sd_startup::Application::build(config)
+        .await
+        .expect("stance-detection builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    Stage {
+        base,
+        shutdown,
+        task,
+    }
+}
+
+/// Publishes a claim to track on the compacted `claims` topic, as a user would.
+pub async fn track_claim(broker: &Broker, claim_id: &str, text: &str) {
+    let claim = v1::TrackedClaim {
+        claim_id: claim_id.into(),
+        text: text.into(),
+        ..Default::default()
+    };
+    produce(
+        broker,
+        "claims",
+        claim_id,
+        serde_json::to_vec(&claim).unwrap(),
+        codec::JSON,
+    )
+    .await;
 }
 
 /// A record, decoded by its content-type header.
@@ -192,4 +235,33 @@ pub async fn one_entities_record(
         .map(|e| e.canonical_name.clone())
         .collect();
     (record, names)
+}
+
+/// Every article of a corpus folder under `../shared/`, cleaned by ingest
+/// into `articles.raw` (duplicates dropped) and read back.
+pub async fn clean_corpus(broker: &Broker, folder: &str) -> Vec<v1::Article> {
+    use stancewire_ingest::{files, startup};
+    let dedup = tempfile::tempdir().unwrap();
+    let mut c = IngestConfig::default();
+    c.stage.kafka.brokers = broker.addr();
+    c.dedup.path = dedup.path().join("dedup.sqlite").display().to_string();
+    let ingestor =
+        startup::ingestor(&c, &stancewire_stage::metrics::Metrics::new("ingest")).unwrap();
+    let report = files::ingest(
+        &[crate::shared(folder)],
+        ingestor,
+        c.limits.limits(),
+        64,
+        false,
+    )
+    .await
+    .unwrap();
+    let msgs = crate::read_topic(
+        &broker.addr(),
+        "articles.raw",
+        report.accepted,
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    msgs.iter().map(decode::<v1::Article>).collect()
 }
