@@ -13,3 +13,4 @@ pub mod startup;
 pub mod tracked;
 pub mod train;
 pub mod transform;
+pub mod verdict;

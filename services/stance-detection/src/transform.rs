@@ -23,9 +23,14 @@ use crate::{
     model::{self, Judgement, StanceModel},
     speech::{self, Speech},
     tracked::TrackedClaims,
+    verdict,
 };
 
 pub const STAGE: &str = "stance-detection";
+
+/// Cosine similarity (sentence embeddings) above which a tracked claim is
+/// taken to be one of the article's own claims.
+const LINK_MIN_SIMILARITY: f64 = 0.6;
 
 /// The model with the embeddings of claims it has already seen (tracked
 /// claims are judged against every article; embedding them once is enough).
@@ -176,6 +181,31 @@ impl Detect {
             watched.iter().map(|c| (c, &body)).collect();
         let tracked_judged = scorer.model.judge(&pairs);
         drop(scorer);
+
+        // Each judgement weighed with what the article's sources say about
+        // the claim (for a tracked claim: about the article's own claim most
+        // like it, if one is close enough).
+        let own_judged: Vec<Judgement> = claims
+            .iter()
+            .zip(&own_judged)
+            .map(|(c, j)| verdict::blend(j, verdict::of_sources(c, &stances)))
+            .collect();
+        let tracked_judged: Vec<Judgement> = watched
+            .iter()
+            .zip(&tracked_judged)
+            .map(|(w, j)| {
+                let linked = own
+                    .iter()
+                    .zip(&claims)
+                    .map(|(o, c)| (o.embedding.dot(&w.embedding).double_value(&[]), c))
+                    .filter(|(sim, _)| *sim >= LINK_MIN_SIMILARITY)
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                verdict::blend(
+                    j,
+                    linked.and_then(|(_, c)| verdict::of_sources(c, &stances)),
+                )
+            })
+            .collect();
 
         let evidence_span = |j: &Judgement| j.evidence.first().and_then(|&i| spans.get(i).copied());
         let evidence_text = |j: &Judgement| {
