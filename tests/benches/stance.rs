@@ -6,7 +6,9 @@
 //!
 //! `cargo bench -p stancewire-tests --bench stance` prints articles/s, what
 //! was found per article (quotes, claims, stances, tracked-claim matches)
-//! and the peak RSS of this process.
+//! and the peak RSS of this process; then the model alone, stage by stage,
+//! and what reading whole bodies instead of four evidence sentences would
+//! cost (the design choice in `models/stance/MODEL_CARD.md`).
 //! `STANCEWIRE_BENCH_ARTICLES` (default 150) sets how many articles.
 
 use std::time::{Duration, Instant};
@@ -14,14 +16,20 @@ use std::time::{Duration, Instant};
 use stancewire_proto::v1;
 use stancewire_tests::{
     apps::{
-        clean_corpus, decode, entity_config, produce, spawn_entity_recognition,
+        chars, clean_corpus, decode, entity_config, produce, spawn_entity_recognition,
         spawn_stance_detection, stance_config, track_claim,
     },
     peak_rss_mb, read_topic, shared, Broker,
 };
 
 /// Tracked claims: `fnc` FNC-1 headlines and `own` of the articles' titles.
-async fn track(broker: &Broker, articles: &[v1::Article], fnc: usize, own: usize) -> usize {
+async fn track(
+    broker: &Broker,
+    articles: &[v1::Article],
+    fnc: usize,
+    own: usize,
+) -> (usize, Vec<String>) {
+    let mut texts = Vec::new();
     let mut reader = csv::Reader::from_path(shared("data/fnc-1/train_stances.csv")).unwrap();
     let mut headlines: Vec<String> = reader
         .records()
@@ -33,6 +41,7 @@ async fn track(broker: &Broker, articles: &[v1::Article], fnc: usize, own: usize
     let mut n = 0;
     for h in headlines.iter().step_by(step).take(fnc) {
         n += 1;
+        texts.push(h.clone());
         track_claim(broker, &format!("fnc-{n}"), h).await;
     }
     for a in articles
@@ -41,9 +50,96 @@ async fn track(broker: &Broker, articles: &[v1::Article], fnc: usize, own: usize
         .take(own)
     {
         n += 1;
+        texts.push(a.title.clone());
         track_claim(broker, &format!("own-{n}"), &a.title).await;
     }
-    n
+    (n, texts)
+}
+
+/// Seconds per call of each part of the model, on the tagged articles.
+fn model_alone(records: &[v1::EnrichedArticle], claims: &[String]) {
+    use stancewire_stance_detection::model::{classify_with, StanceModel};
+    let runtime = stancewire_entity_recognition::model::Runtime {
+        threads: 2,
+        batch_size: 32,
+        ..Default::default()
+    };
+    runtime.apply();
+    let model =
+        StanceModel::load(&stancewire_stance_detection::model::shipped_dir(), &runtime).unwrap();
+    let bodies: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
+            let a = r.entities.as_ref().unwrap().article.as_ref().unwrap();
+            a.sentences
+                .iter()
+                .map(|s| chars(&a.body, s.span.as_ref().unwrap()))
+                .collect()
+        })
+        .collect();
+    let sentences: usize = bodies
+        .iter()
+        .map(|b| b.len().min(model.settings.max_sentences))
+        .sum();
+    let started = Instant::now();
+    let prepared: Vec<_> = bodies.iter().map(|b| model.body(b.clone())).collect();
+    let embed = started.elapsed().as_secs_f64();
+    let prepared_claims: Vec<_> = claims.iter().map(|c| model.claim(c)).collect();
+    let pairs: Vec<_> = prepared
+        .iter()
+        .flat_map(|b| prepared_claims.iter().map(move |c| (c, b)))
+        .collect();
+    let started = Instant::now();
+    let judged = model.judge(&pairs);
+    let judge = started.elapsed().as_secs_f64();
+    let related = judged
+        .iter()
+        .filter(|j| j.relation != stancewire_stance_detection::fnc::Relation::Unrelated)
+        .count();
+    println!(
+        "model: embedding {} articles ({} sentences) {:.3} s/article; judging {} (article, claim) pairs {:.2} ms/pair ({} related, read by the cross-encoder)",
+        bodies.len(),
+        sentences,
+        embed / bodies.len() as f64,
+        pairs.len(),
+        1000.0 * judge / pairs.len() as f64,
+        related,
+    );
+    // The cross-encoder over four evidence sentences (as shipped) vs over the whole body.
+    let parts = model.parts();
+    let n = bodies.len().min(60);
+    for (what, max) in [
+        (
+            "4 evidence sentences, ≤160 pieces",
+            parts.settings.pair_pieces,
+        ),
+        ("whole body, ≤512 pieces", 512),
+    ] {
+        let inputs: Vec<_> = (0..n)
+            .map(|i| {
+                let text = if max == 512 {
+                    bodies[i].join(" ")
+                } else {
+                    let chosen = stancewire_stance_detection::model::evidence(
+                        &prepared_claims[i % prepared_claims.len()],
+                        &prepared[i],
+                        parts.settings.evidence_sentences,
+                    );
+                    stancewire_stance_detection::model::evidence_text(&prepared[i], &chosen)
+                };
+                parts.encoder.pair(&claims[i % claims.len()], &text, max)
+            })
+            .collect();
+        let pieces: usize = inputs.iter().map(|e| e.ids.len()).sum();
+        let started = Instant::now();
+        classify_with(parts.cross, &inputs, 16);
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "cross-encoder on {what:<34} {n} pairs, {:>5.0} pieces/pair: {:>6.1} ms/pair",
+            pieces as f64 / n as f64,
+            1000.0 * secs / n as f64
+        );
+    }
 }
 
 fn main() {
@@ -72,7 +168,7 @@ fn main() {
         let tagged = read_topic(&broker.addr(), "articles.entities", articles.len(), Duration::from_secs(900)).await;
         er.stop().await;
         println!("{} BBC business articles cleaned and tagged", tagged.len());
-        let claims = track(&broker, &articles, 40, 10).await;
+        let (claims, texts) = track(&broker, &articles, 40, 10).await;
 
         let mut config = stance_config(&broker);
         config.stage.log.filter = "warn".into();
@@ -100,5 +196,6 @@ fn main() {
             per(&|r| r.claim_matches.len()),
             peak_rss_mb(),
         );
+        model_alone(&records, &texts);
     });
 }
