@@ -36,7 +36,8 @@ for line in sys.stdin:
     for s in r.get("stances", []):
         label = s.get("label", "").replace("STANCE_LABEL_", "").lower()
         claim = claims.get(s.get("claimId"), {}).get("text", s.get("claimId"))
-        print(f"  {s.get('sourceName', ''):<18} {label:<8} {s.get('confidence', 0):.2f}  on: {short(claim, 70)}")
+        source = s.get("sourceName") or "(the article)"
+        print(f"  {source:<18} {label:<8} {s.get('confidence', 0):.2f}  on: {short(claim, 70)}")
         print(f"  {'':<18} evidence {span(s.get('evidence'))} {short(s.get('evidenceText', ''))}")
     a = r.get("articleStance")
     if a:
