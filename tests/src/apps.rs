@@ -265,3 +265,57 @@ pub async fn clean_corpus(broker: &Broker, folder: &str) -> Vec<v1::Article> {
     .await;
     msgs.iter().map(decode::<v1::Article>).collect()
 }
+
+/// Reads `topic` until every key in `want` has arrived (repeats count toward
+/// what arrived, so it reads on while keys are missing), then checks that no
+/// key is missing and that every repeat of a key is byte-identical to its
+/// first copy. Returns how many messages were read.
+pub async fn assert_every_key_once_or_identical(
+    broker: &Broker,
+    topic: &str,
+    want: &std::collections::BTreeSet<String>,
+) -> usize {
+    use std::collections::{BTreeMap, BTreeSet};
+    let key_of =
+        |m: &OwnedMessage| String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
+    let mut all = crate::read_topic(
+        &broker.addr(),
+        topic,
+        want.len(),
+        std::time::Duration::from_secs(90),
+    )
+    .await;
+    for _ in 0..3 {
+        let keys: BTreeSet<String> = all.iter().map(key_of).collect();
+        if want.is_subset(&keys) {
+            break;
+        }
+        let more = all.len() + want.difference(&keys).count();
+        all = crate::read_topic(
+            &broker.addr(),
+            topic,
+            more,
+            std::time::Duration::from_secs(30),
+        )
+        .await;
+    }
+    let mut by_key: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+    for m in &all {
+        by_key
+            .entry(key_of(m))
+            .or_default()
+            .push(m.payload().unwrap_or_default().to_vec());
+    }
+    assert_eq!(
+        &by_key.keys().cloned().collect::<BTreeSet<_>>(),
+        want,
+        "no record lost on {topic}"
+    );
+    for (key, copies) in &by_key {
+        assert!(
+            copies.windows(2).all(|w| w[0] == w[1]),
+            "{key}: repeats on {topic} differ"
+        );
+    }
+    all.len()
+}

@@ -12,8 +12,8 @@ use stancewire_proto::v1::{self, ClaimRelation, QuoteKind, StanceLabel};
 use stancewire_stage::codec;
 use stancewire_tests::{
     apps::{
-        chars, decode, entity_config, produce, spawn_entity_recognition, spawn_ingest,
-        spawn_stance_detection, stance_config, track_claim,
+        assert_every_key_once_or_identical, chars, decode, entity_config, produce,
+        spawn_entity_recognition, spawn_ingest, spawn_stance_detection, stance_config, track_claim,
     },
     project, read_topic, wait_ready, Broker,
 };
@@ -348,5 +348,44 @@ async fn bad_records_are_dead_lettered_and_the_service_stays_up() {
     let out: v1::EnrichedArticle = decode(&good[0]);
     assert_eq!(out.meta.unwrap().article_id, "good");
     assert!(out.article_stance.is_some());
+    sd.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_loses_nothing_and_repeats_are_identical() {
+    let broker = Broker::start();
+    track_claim(&broker, "dams", "Israel opened dams and flooded Gaza").await;
+    let bodies = [
+        "Israel has denied that it opened dams to flood the Gaza Strip.\nAn army spokesman said the reports were false.",
+        "The minister said on Monday that she would not resign.\n\"I am staying,\" she told reporters.",
+        "Officials confirmed that the bridge would reopen next week.\nThe mayor said repairs had gone well.",
+        "Apple will sell 19 million watches this year, an analyst said.\nThe company declined to comment.",
+    ];
+    let records: Vec<v1::ArticleEntities> = (0..16)
+        .map(|i| entities_record(&format!("s{i:02}"), "News", bodies[i % bodies.len()], "en"))
+        .collect();
+    for r in &records {
+        send(&broker, r).await;
+    }
+    let config = stance_config(&broker);
+    // First run: stopped as soon as some output has appeared.
+    let sd = spawn_stance_detection(&config).await;
+    let early = read_topic(
+        &broker.addr(),
+        "articles.enriched",
+        1,
+        Duration::from_secs(90),
+    )
+    .await;
+    assert!(!early.is_empty());
+    sd.stop().await;
+    // Second run, same consumer group and the same tracked claims: it resumes
+    // from the committed offsets, and whatever it repeats is byte-identical.
+    let sd = spawn_stance_detection(&config).await;
+    let want: BTreeSet<String> = records
+        .iter()
+        .map(|r| r.meta.as_ref().unwrap().article_id.clone())
+        .collect();
+    assert_every_key_once_or_identical(&broker, "articles.enriched", &want).await;
     sd.stop().await;
 }
