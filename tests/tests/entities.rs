@@ -5,7 +5,6 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
-use rdkafka::Message;
 use serde_json::Value;
 use stancewire_proto::v1::{self, EntityType};
 use stancewire_stage::codec;
