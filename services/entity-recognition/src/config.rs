@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use stancewire_stage::StageSettings;
+use stancewire_proto::v1;
+use stancewire_stage::{dead_letter::Failure, StageSettings};
 
 use crate::model::Runtime;
 
@@ -85,5 +86,41 @@ impl Default for Limits {
             max_body_chars: 200_000,
             languages: vec!["en".into()],
         }
+    }
+}
+
+impl Limits {
+    /// Refuses an article that a model stage cannot read: no body, a body
+    /// over `max_body_chars`, or a language not in `languages` ("und" is
+    /// always tried). `reader` names who reads it, for the message ("the NER
+    /// model reads"). Returns the body's length in characters.
+    pub fn check(&self, article: &v1::Article, reader: &str) -> Result<usize, Failure> {
+        if article.body.trim().is_empty() {
+            return Err(Failure::new("empty_body", "the article has no body text"));
+        }
+        let chars = article.body.chars().count();
+        if chars > self.max_body_chars {
+            return Err(Failure::new(
+                "body_too_large",
+                format!(
+                    "the body has {chars} characters; the limit is {} (limits.max_body_chars)",
+                    self.max_body_chars
+                ),
+            ));
+        }
+        let language = article.language.as_ref().map_or("und", |l| l.code.as_str());
+        if language != "und"
+            && !language.is_empty()
+            && !self.languages.iter().any(|l| l == language)
+        {
+            return Err(Failure::new(
+                "unsupported_language",
+                format!(
+                    "the article is in '{language}'; {reader} {:?} (limits.languages)",
+                    self.languages
+                ),
+            ));
+        }
+        Ok(chars)
     }
 }

@@ -42,32 +42,7 @@ impl Recognize {
             .as_ref()
             .filter(|m| !m.article_id.is_empty())
             .ok_or_else(|| Failure::new("invalid_record", "the article has no meta.article_id"))?;
-        if article.body.trim().is_empty() {
-            return Err(Failure::new("empty_body", "the article has no body text"));
-        }
-        let chars = article.body.chars().count();
-        if chars > self.limits.max_body_chars {
-            return Err(Failure::new(
-                "body_too_large",
-                format!(
-                    "the body has {chars} characters; the limit is {} (limits.max_body_chars)",
-                    self.limits.max_body_chars
-                ),
-            ));
-        }
-        let language = article.language.as_ref().map_or("und", |l| l.code.as_str());
-        if language != "und"
-            && !language.is_empty()
-            && !self.limits.languages.iter().any(|l| l == language)
-        {
-            return Err(Failure::new(
-                "unsupported_language",
-                format!(
-                    "the article is in '{language}'; the NER model reads {:?} (limits.languages)",
-                    self.limits.languages
-                ),
-            ));
-        }
+        self.limits.check(article, "the NER model reads")?;
         let sentences = entities::sentence_words(article);
         let words: Vec<Vec<&str>> = sentences
             .iter()

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use stancewire_entity_recognition::model::Runtime;
+use stancewire_entity_recognition::{config::Limits as ArticleLimits, model::Runtime};
 use stancewire_stage::StageSettings;
 
 pub const DEFAULT_HTTP_PORT: u16 = 8083;
@@ -89,10 +89,9 @@ impl ModelSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Limits {
-    /// Largest body read, in characters; a longer one is dead-lettered.
-    pub max_body_chars: usize,
-    /// Languages the models read (ISO 639-1); "und" is always tried.
-    pub languages: Vec<String>,
+    /// `max_body_chars` and `languages`, checked as entity-recognition checks them.
+    #[serde(flatten)]
+    pub article: ArticleLimits,
     /// Largest tracked claim, in characters; a longer one is ignored (logged).
     pub max_claim_chars: usize,
     /// A tracked claim is matched when the model's confidence that the
@@ -103,8 +102,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_body_chars: 200_000,
-            languages: vec!["en".into()],
+            article: ArticleLimits::default(),
             max_claim_chars: 1_000,
             min_match_confidence: 0.5,
         }

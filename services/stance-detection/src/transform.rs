@@ -102,32 +102,10 @@ impl Detect {
             .article
             .as_ref()
             .ok_or_else(|| Failure::new("invalid_record", "the record carries no article"))?;
-        if article.body.trim().is_empty() {
-            return Err(Failure::new("empty_body", "the article has no body text"));
-        }
-        let chars = article.body.chars().count();
-        if chars > self.limits.max_body_chars {
-            return Err(Failure::new(
-                "body_too_large",
-                format!(
-                    "the body has {chars} characters; the limit is {} (limits.max_body_chars)",
-                    self.limits.max_body_chars
-                ),
-            ));
-        }
-        let language = article.language.as_ref().map_or("und", |l| l.code.as_str());
-        if language != "und"
-            && !language.is_empty()
-            && !self.limits.languages.iter().any(|l| l == language)
-        {
-            return Err(Failure::new(
-                "unsupported_language",
-                format!(
-                    "the article is in '{language}'; the stance models read {:?} (limits.languages)",
-                    self.limits.languages
-                ),
-            ));
-        }
+        let chars = self
+            .limits
+            .article
+            .check(article, "the stance models read")?;
         if let Some(bad) = article
             .sentences
             .iter()
