@@ -172,32 +172,8 @@ pub fn read_ids(path: &Path) -> anyhow::Result<BTreeSet<String>> {
 /// Emergent: claim headline vs article headline (for / against / observing),
 /// as pairs whose "body" is the article headline.
 pub fn read_emergent(path: &Path) -> anyhow::Result<Dataset> {
-    let mut r = reader(path)?;
-    let h = r.headers()?.clone();
-    let claim = column(&h, &["claimHeadline"], path)?;
-    let headline = column(&h, &["articleHeadline"], path)?;
-    let stance = column(&h, &["articleHeadlineStance"], path)?;
-    let mut data = Dataset::default();
-    for (n, row) in r.records().enumerate() {
-        let row = row?;
-        let relation = Relation::parse(&row[stance]).with_context(|| {
-            format!(
-                "{} row {}: stance {:?}",
-                path.display(),
-                n + 2,
-                &row[stance]
-            )
-        })?;
-        let body_id = format!("e{n}");
-        data.bodies
-            .insert(body_id.clone(), row[headline].to_string());
-        data.pairs.push(Pair {
-            headline: row[claim].to_string(),
-            body_id,
-            relation,
-        });
-    }
-    Ok(data)
+    let columns = ["claimHeadline", "articleHeadline", "articleHeadlineStance"];
+    read_pairs(reader(path)?, path, columns, "e")
 }
 
 /// SemEval-2016 Task 6: (target, tweet) with FAVOR / AGAINST / NONE, read as
@@ -206,13 +182,26 @@ pub fn read_emergent(path: &Path) -> anyhow::Result<Dataset> {
 pub fn read_semeval(path: &Path) -> anyhow::Result<Dataset> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let text = String::from_utf8_lossy(&bytes);
-    let mut r = csv::ReaderBuilder::new()
+    let r = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
+    read_pairs(r, path, ["Target", "Tweet", "Stance"], "t")
+}
+
+/// Reads one labelled pair per row from the `[claim, text, stance]`
+/// columns; each text becomes a body of its own, `{prefix}{row}`.
+fn read_pairs<R: std::io::Read>(
+    mut r: csv::Reader<R>,
+    path: &Path,
+    [claim, text, stance]: [&str; 3],
+    prefix: &str,
+) -> anyhow::Result<Dataset> {
     let h = r.headers()?.clone();
-    let tweet = column(&h, &["Tweet"], path)?;
-    let target = column(&h, &["Target"], path)?;
-    let stance = column(&h, &["Stance"], path)?;
+    let (claim, text, stance) = (
+        column(&h, &[claim], path)?,
+        column(&h, &[text], path)?,
+        column(&h, &[stance], path)?,
+    );
     let mut data = Dataset::default();
     for (n, row) in r.records().enumerate() {
         let row = row?;
@@ -224,10 +213,10 @@ pub fn read_semeval(path: &Path) -> anyhow::Result<Dataset> {
                 &row[stance]
             )
         })?;
-        let body_id = format!("t{n}");
-        data.bodies.insert(body_id.clone(), row[tweet].to_string());
+        let body_id = format!("{prefix}{n}");
+        data.bodies.insert(body_id.clone(), row[text].to_string());
         data.pairs.push(Pair {
-            headline: row[target].to_string(),
+            headline: row[claim].to_string(),
             body_id,
             relation,
         });
