@@ -120,9 +120,12 @@ fn model_alone(records: &[v1::EnrichedArticle], claims: &[String]) {
                 let text = if max == 512 {
                     bodies[i].join(" ")
                 } else {
+                    let claim = &prepared_claims[i % prepared_claims.len()];
+                    let sims =
+                        stancewire_stance_detection::model::similarities(claim, &prepared[i]);
                     let chosen = stancewire_stance_detection::model::evidence(
-                        &prepared_claims[i % prepared_claims.len()],
                         &prepared[i],
+                        &sims,
                         parts.settings.evidence_sentences,
                     );
                     stancewire_stance_detection::model::evidence_text(&prepared[i], &chosen)

@@ -378,7 +378,10 @@ fn fit_relate(
     let x: Vec<f32> = train
         .pairs
         .iter()
-        .flat_map(|p| model::features(&claims[&p.headline], &bodies[&p.body_id]))
+        .flat_map(|p| {
+            let (claim, body) = (&claims[&p.headline], &bodies[&p.body_id]);
+            model::features(claim, body, &model::similarities(claim, body))
+        })
         .collect();
     let y: Vec<f32> = train
         .pairs
@@ -434,7 +437,8 @@ fn cross_items(
         .filter(|p| p.relation != Relation::Unrelated)
         .map(|p| {
             let (claim, body) = (&claims[&p.headline], &bodies[&p.body_id]);
-            let chosen = model::evidence(claim, body, parts.settings.evidence_sentences);
+            let sims = model::similarities(claim, body);
+            let chosen = model::evidence(body, &sims, parts.settings.evidence_sentences);
             Item {
                 input: parts.encoder.pair(
                     &claim.text,

@@ -109,20 +109,8 @@ impl NerModel {
         let config = BertConfig::from_file(dir.join("config.json"));
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = NerNet::new(&vs.root(), &config);
-        let weights = dir.join("model.safetensors");
-        vs.load(&weights)
-            .with_context(|| format!("loading {}", weights.display()))?;
-        let precision = runtime.precision.resolve();
-        match precision {
-            Precision::Bfloat16 => vs.bfloat16(),
-            _ => vs.float(),
-        }
-        vs.freeze();
-        let bytes = std::fs::read(&weights)?;
-        let version = format!(
-            "ner-minilm-casing@{}",
-            &blake3::hash(&bytes).to_hex().as_str()[..12]
-        );
+        let (precision, hash) = load_weights(&mut vs, &dir.join("model.safetensors"), runtime)?;
+        let version = format!("ner-minilm-casing@{hash}");
         Ok(NerModel {
             _vs: vs,
             net,
@@ -141,6 +129,26 @@ impl NerModel {
     pub fn tag<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Tagged>> {
         tag_sentences(&self.net, &self.encoder, self.batch_size, sentences)
     }
+}
+
+/// Loads `weights` into `vs`, casts them to the runtime's precision and
+/// freezes them. Returns the precision and the first 12 hex digits of the
+/// weights file's BLAKE3 hash, which names the model in `model_version`.
+pub fn load_weights(
+    vs: &mut nn::VarStore,
+    weights: &Path,
+    runtime: &Runtime,
+) -> anyhow::Result<(Precision, String)> {
+    vs.load(weights)
+        .with_context(|| format!("loading {}", weights.display()))?;
+    let precision = runtime.precision.resolve();
+    match precision {
+        Precision::Bfloat16 => vs.bfloat16(),
+        _ => vs.float(),
+    }
+    vs.freeze();
+    let bytes = std::fs::read(weights)?;
+    Ok((precision, blake3::hash(&bytes).to_hex()[..12].to_string()))
 }
 
 /// A word's tag (index into `labels::TAGS`) and the model's probability for it.
@@ -198,16 +206,24 @@ pub(crate) fn tag_sentences<S: AsRef<str>>(
 
 /// Pads windows into `(ids, types, mask)` tensors of shape `[batch, longest]`.
 pub(crate) fn pad<'a>(pieces: impl Iterator<Item = &'a Piece> + Clone) -> (Tensor, Tensor, Tensor) {
-    let longest = pieces.clone().map(|p| p.ids.len()).max().unwrap_or(0);
-    let n = pieces.clone().count();
+    pad_rows(pieces.map(|p| (p.ids.as_slice(), p.types.as_slice())))
+}
+
+/// Pads `(piece ids, token types)` rows into `(ids, types, mask)` tensors of
+/// shape `[rows, longest]`, zeros after each row's end (mask 0 there).
+pub fn pad_rows<'a>(
+    rows: impl Iterator<Item = (&'a [i64], &'a [i64])> + Clone,
+) -> (Tensor, Tensor, Tensor) {
+    let longest = rows.clone().map(|(ids, _)| ids.len()).max().unwrap_or(0);
+    let n = rows.clone().count();
     let mut ids = vec![0i64; n * longest];
     let mut types = vec![0i64; n * longest];
     let mut mask = vec![0i64; n * longest];
-    for (row, p) in pieces.enumerate() {
+    for (row, (row_ids, row_types)) in rows.enumerate() {
         let at = row * longest;
-        ids[at..at + p.ids.len()].copy_from_slice(&p.ids);
-        types[at..at + p.types.len()].copy_from_slice(&p.types);
-        mask[at..at + p.ids.len()].fill(1);
+        ids[at..at + row_ids.len()].copy_from_slice(row_ids);
+        types[at..at + row_types.len()].copy_from_slice(row_types);
+        mask[at..at + row_ids.len()].fill(1);
     }
     let shape = [n as i64, longest as i64];
     (

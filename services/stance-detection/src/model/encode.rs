@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer, TruncationStrategy};
+use stancewire_entity_recognition::model::pad_rows;
 use tch::Tensor;
 
 /// One encoded input: piece ids and segment (token type) ids.
@@ -49,23 +50,7 @@ impl TextEncoder {
 
 /// Pads inputs into `(ids, types, mask)` tensors of shape `[batch, longest]`.
 pub fn pad(items: &[&Encoded]) -> (Tensor, Tensor, Tensor) {
-    let longest = items.iter().map(|e| e.ids.len()).max().unwrap_or(0);
-    let n = items.len();
-    let mut ids = vec![0i64; n * longest];
-    let mut types = vec![0i64; n * longest];
-    let mut mask = vec![0i64; n * longest];
-    for (row, e) in items.iter().enumerate() {
-        let at = row * longest;
-        ids[at..at + e.ids.len()].copy_from_slice(&e.ids);
-        types[at..at + e.types.len()].copy_from_slice(&e.types);
-        mask[at..at + e.ids.len()].fill(1);
-    }
-    let shape = [n as i64, longest as i64];
-    (
-        Tensor::from_slice(&ids).view(shape),
-        Tensor::from_slice(&types).view(shape),
-        Tensor::from_slice(&mask).view(shape),
-    )
+    pad_rows(items.iter().map(|e| (e.ids.as_slice(), e.types.as_slice())))
 }
 
 /// Mean of the hidden states over real (unmasked) pieces: `[batch, hidden]`.

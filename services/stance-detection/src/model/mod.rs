@@ -25,7 +25,7 @@ use anyhow::Context;
 use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
-use stancewire_entity_recognition::model::{Precision, Runtime};
+use stancewire_entity_recognition::model::{load_weights, Precision, Runtime};
 use tch::{nn, Device, Kind, Tensor};
 
 use crate::fnc::Relation;
@@ -136,14 +136,18 @@ fn cue_bonus(sentence: &str) -> f32 {
     }
 }
 
-/// The relatedness features of a pair (see `net::FEATURES`).
-pub fn features(claim: &Claim, body: &Body) -> [f32; net::FEATURES as usize] {
-    let sims: Vec<f32> = if body.sentences.is_empty() {
-        Vec::new()
-    } else {
-        Vec::try_from(body.embeddings.mv(&claim.embedding)).unwrap_or_default()
-    };
-    let mut sorted = sims.clone();
+/// Cosine similarity of the claim with each body sentence (both unit length).
+pub fn similarities(claim: &Claim, body: &Body) -> Vec<f32> {
+    if body.sentences.is_empty() {
+        return Vec::new();
+    }
+    Vec::try_from(body.embeddings.mv(&claim.embedding)).unwrap_or_default()
+}
+
+/// The relatedness features of a pair (see `net::FEATURES`), given its
+/// `similarities`.
+pub fn features(claim: &Claim, body: &Body, sims: &[f32]) -> [f32; net::FEATURES as usize] {
+    let mut sorted = sims.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a));
     let top = |k: usize| sorted.iter().take(k).sum::<f32>() / k.min(sorted.len()).max(1) as f32;
     let lead = sims.iter().take(3).copied().fold(0.0f32, f32::max);
@@ -167,12 +171,9 @@ pub fn features(claim: &Claim, body: &Body) -> [f32; net::FEATURES as usize] {
     ]
 }
 
-/// Body sentences most about the claim, best first.
-pub fn evidence(claim: &Claim, body: &Body, k: usize) -> Vec<usize> {
-    if body.sentences.is_empty() {
-        return Vec::new();
-    }
-    let sims: Vec<f32> = Vec::try_from(body.embeddings.mv(&claim.embedding)).unwrap_or_default();
+/// Body sentences most about the claim, best first, given the pair's
+/// `similarities`.
+pub fn evidence(body: &Body, sims: &[f32], k: usize) -> Vec<usize> {
     let mut order: Vec<(usize, f32)> = sims
         .iter()
         .enumerate()
@@ -216,16 +217,7 @@ impl StanceModel {
         let embedder = Embedder::new(&(&root / net::EMBEDDER), &config);
         let relate = RelateNet::new(&(&root / net::RELATE));
         let cross = CrossNet::new(&(&root / net::CROSS), &config);
-        let weights = dir.join("model.safetensors");
-        vs.load(&weights)
-            .with_context(|| format!("loading {}", weights.display()))?;
-        let precision = runtime.precision.resolve();
-        match precision {
-            Precision::Bfloat16 => vs.bfloat16(),
-            _ => vs.float(),
-        }
-        vs.freeze();
-        let bytes = std::fs::read(&weights)?;
+        let (precision, hash) = load_weights(&mut vs, &dir.join("model.safetensors"), runtime)?;
         Ok(StanceModel {
             _vs: vs,
             embedder,
@@ -235,10 +227,7 @@ impl StanceModel {
             settings,
             precision,
             batch_size: runtime.batch_size.max(1),
-            version: format!(
-                "stance-minilm-2stage@{}",
-                &blake3::hash(&bytes).to_hex().as_str()[..12]
-            ),
+            version: format!("stance-minilm-2stage@{hash}"),
         })
     }
 
@@ -316,18 +305,24 @@ impl Parts<'_> {
     /// As `judge`, but with `stage_one` false every pair is taken as
     /// related (for data where each text is about its target by design).
     pub fn judge_staged(&self, pairs: &[(&Claim, &Body)], stage_one: bool) -> Vec<Judgement> {
+        let sims: Vec<Vec<f32>> = pairs.iter().map(|(c, b)| similarities(c, b)).collect();
         let related: Vec<f32> = if !stage_one {
             vec![1.0; pairs.len()]
         } else if pairs.is_empty() {
             Vec::new()
         } else {
-            let x: Vec<f32> = pairs.iter().flat_map(|(c, b)| features(c, b)).collect();
+            let x: Vec<f32> = pairs
+                .iter()
+                .zip(&sims)
+                .flat_map(|((c, b), s)| features(c, b, s))
+                .collect();
             let x = Tensor::from_slice(&x).view([pairs.len() as i64, net::FEATURES]);
             tch::no_grad(|| Vec::try_from(self.relate.forward(&x).sigmoid())).unwrap_or_default()
         };
         let evidence: Vec<Vec<usize>> = pairs
             .iter()
-            .map(|(c, b)| evidence(c, b, self.settings.evidence_sentences))
+            .zip(&sims)
+            .map(|((_, b), s)| evidence(b, s, self.settings.evidence_sentences))
             .collect();
         let todo: Vec<usize> = (0..pairs.len())
             .filter(|&i| related[i] >= 0.5 && !evidence[i].is_empty())
