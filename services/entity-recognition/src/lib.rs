@@ -8,6 +8,7 @@ pub mod config;
 pub mod conll;
 pub mod entities;
 pub mod eval;
+pub mod fine_tune;
 pub mod model;
 pub mod progress;
 pub mod startup;

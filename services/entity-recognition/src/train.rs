@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
 use crate::conll;
 use crate::eval::{self, LabelMap};
+use crate::fine_tune::{self, Schedule};
 use crate::model::{self, encode::Encoder, labels, net};
 
 #[derive(Debug, Clone, Serialize, clap::Args)]
@@ -128,28 +129,22 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         .wd(args.weight_decay)
         .build(&vs, args.lr)?;
     let steps_per_epoch = items.len().div_ceil(args.batch_size);
-    let total = steps_per_epoch * args.epochs;
-    let warmup = ((total as f64) * args.warmup).max(1.0);
-    let schedule = |step: usize| -> f64 {
-        let s = step as f64;
-        if s < warmup {
-            s / warmup
-        } else {
-            ((total as f64 - s) / (total as f64 - warmup)).max(0.0)
-        }
-    };
+    let schedule = Schedule::new(
+        args.lr,
+        args.head_lr,
+        args.warmup,
+        steps_per_epoch * args.epochs,
+    );
 
     for epoch in start_epoch + 1..=args.epochs {
         let started = Instant::now();
         let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(epoch as u64));
-        let batches = batches(&items, args.batch_size, &mut rng);
-        let bar = crate::progress::bar(batches.len() as u64, &format!("epoch {epoch}"));
-        let (mut loss_sum, mut loss_n) = (0.0, 0usize);
-        for (i, batch) in batches.iter().enumerate() {
-            let step = (epoch - 1) * steps_per_epoch + i;
-            let f = schedule(step);
-            opt.set_lr_group(net::ENCODER_GROUP, args.lr * f);
-            opt.set_lr_group(net::HEAD_GROUP, args.head_lr * f);
+        let batches =
+            fine_tune::bucketed(items.iter().collect(), args.batch_size, &mut rng, |it| {
+                it.piece.ids.len()
+            });
+        let first_step = (epoch - 1) * steps_per_epoch;
+        let loss = fine_tune::epoch(&mut opt, &schedule, epoch, first_step, &batches, |batch| {
             let (ids, types, mask) = model::pad(batch.iter().map(|it| &it.piece));
             let longest = ids.size()[1] as usize;
             let mut lab = vec![-100i64; batch.len() * longest];
@@ -157,33 +152,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 lab[row * longest..row * longest + it.labels.len()].copy_from_slice(&it.labels);
             }
             let lab = Tensor::from_slice(&lab);
-            let logits = ner.forward_t(&ids, &mask, &types, true);
-            let loss = logits
+            ner.forward_t(&ids, &mask, &types, true)
                 .view([-1, labels::TAGS.len() as i64])
-                .cross_entropy_loss::<Tensor>(&lab, None, tch::Reduction::Mean, -100, 0.0);
-            opt.backward_step_clip_norm(&loss, 1.0);
-            loss_sum += loss.double_value(&[]);
-            loss_n += 1;
-            bar.inc(1);
-            if (i + 1) % 50 == 0 {
-                bar.set_message(format!("loss {:.4}", loss_sum / loss_n as f64));
-                if bar.is_hidden() {
-                    tracing::info!(
-                        epoch,
-                        step = i + 1,
-                        of = batches.len(),
-                        loss = loss_sum / loss_n as f64,
-                        "training"
-                    );
-                }
-            }
-        }
-        bar.finish_and_clear();
+                .cross_entropy_loss::<Tensor>(&lab, None, tch::Reduction::Mean, -100, 0.0)
+        });
 
         let dev_report = score_dev(&ner, &encoder, &dev);
         let log = EpochLog {
             epoch,
-            loss: loss_sum / loss_n.max(1) as f64,
+            loss,
             dev_f1: dev_report.f1,
             dev_per_type: dev_report
                 .per_type
@@ -200,7 +177,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             seconds = log.seconds,
             "epoch done"
         );
-        append_log(&args.checkpoints, &log)?;
+        fine_tune::append_log(&args.checkpoints, &log)?;
         vs.save(checkpoint(&args.checkpoints, epoch))?;
         if log.dev_f1 > state.best_f1 {
             state.best_f1 = log.dev_f1;
@@ -222,16 +199,6 @@ fn checkpoint(dir: &Path, epoch: usize) -> PathBuf {
     dir.join(format!("epoch-{epoch}.safetensors"))
 }
 
-fn append_log(dir: &Path, log: &EpochLog) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("log.jsonl"))?;
-    writeln!(f, "{}", serde_json::to_string(log)?)?;
-    Ok(())
-}
-
 fn build_items(encoder: &Encoder, sentences: &[conll::Sentence]) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
     for s in sentences {
@@ -249,20 +216,6 @@ fn build_items(encoder: &Encoder, sentences: &[conll::Sentence]) -> anyhow::Resu
         }
     }
     Ok(items)
-}
-
-/// Batches of similar length (little padding), in random order.
-fn batches<'a>(items: &'a [Item], size: usize, rng: &mut StdRng) -> Vec<Vec<&'a Item>> {
-    let mut order: Vec<&Item> = items.iter().collect();
-    order.shuffle(rng);
-    let mut out = Vec::new();
-    for pool in order.chunks(size * 50) {
-        let mut pool = pool.to_vec();
-        pool.sort_by_key(|it| it.piece.ids.len());
-        out.extend(pool.chunks(size).map(<[&Item]>::to_vec));
-    }
-    out.shuffle(rng);
-    out
 }
 
 fn score_dev(ner: &net::NerNet, encoder: &Encoder, dev: &[conll::Sentence]) -> eval::Report {

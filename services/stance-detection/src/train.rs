@@ -16,12 +16,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+use rand::{rngs::StdRng, SeedableRng};
 use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
+use stancewire_entity_recognition::fine_tune::{self, Schedule};
 use stancewire_entity_recognition::model::Runtime;
-use stancewire_entity_recognition::progress;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
 use crate::eval::{self, Task};
@@ -197,56 +197,33 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         .build(&cross_vs, args.lr)?;
     let per_epoch = epoch_items(&items, args.discuss_keep, &mut StdRng::seed_from_u64(0)).len();
     let steps_per_epoch = per_epoch.div_ceil(args.batch_size);
-    let total = (steps_per_epoch * args.epochs) as f64;
-    let warmup = (total * args.warmup).max(1.0);
-    let schedule = |step: usize| -> f64 {
-        let s = step as f64;
-        if s < warmup {
-            s / warmup
-        } else {
-            ((total - s) / (total - warmup)).max(0.0)
-        }
-    };
+    let schedule = Schedule::new(
+        args.lr,
+        args.head_lr,
+        args.warmup,
+        steps_per_epoch * args.epochs,
+    );
     for epoch in start_epoch + 1..=args.epochs {
         let started = Instant::now();
         let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(epoch as u64));
         let chosen = epoch_items(&items, args.discuss_keep, &mut rng);
-        let batches = batches(&chosen, args.batch_size, &mut rng);
-        let bar = progress::bar(batches.len() as u64, &format!("epoch {epoch}"));
-        let (mut loss_sum, mut loss_n) = (0.0, 0usize);
-        for (i, batch) in batches.iter().enumerate() {
-            let f = schedule((epoch - 1) * steps_per_epoch + i);
-            opt.set_lr_group(net::ENCODER_GROUP, args.lr * f);
-            opt.set_lr_group(net::HEAD_GROUP, args.head_lr * f);
+        let batches =
+            fine_tune::bucketed(chosen, args.batch_size, &mut rng, |it| it.input.ids.len());
+        let first_step = (epoch - 1) * steps_per_epoch;
+        let loss = fine_tune::epoch(&mut opt, &schedule, epoch, first_step, &batches, |batch| {
             let inputs: Vec<&Encoded> = batch.iter().map(|it| &it.input).collect();
             let (ids, types, mask) = pad(&inputs);
             let labels: Vec<i64> = batch.iter().map(|it| it.label).collect();
-            let logits = cross.forward_t(&ids, &mask, &types, true);
-            let loss = logits.cross_entropy_loss(
-                &Tensor::from_slice(&labels),
-                Some(&weights),
-                tch::Reduction::Mean,
-                -100,
-                0.0,
-            );
-            opt.backward_step_clip_norm(&loss, 1.0);
-            loss_sum += loss.double_value(&[]);
-            loss_n += 1;
-            bar.inc(1);
-            if (i + 1) % 50 == 0 {
-                bar.set_message(format!("loss {:.4}", loss_sum / loss_n as f64));
-                if bar.is_hidden() {
-                    tracing::info!(
-                        epoch,
-                        step = i + 1,
-                        of = batches.len(),
-                        loss = loss_sum / loss_n as f64,
-                        "training"
-                    );
-                }
-            }
-        }
-        bar.finish_and_clear();
+            cross
+                .forward_t(&ids, &mask, &types, true)
+                .cross_entropy_loss(
+                    &Tensor::from_slice(&labels),
+                    Some(&weights),
+                    tch::Reduction::Mean,
+                    -100,
+                    0.0,
+                )
+        });
         let judged = eval::predict(
             &frozen.with(&relate, &cross),
             &dev,
@@ -255,7 +232,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             &claims,
         );
         let scores = eval::score(&dev, &judged);
-        let log = epoch_log(epoch, loss_sum / loss_n.max(1) as f64, &scores, started);
+        let log = epoch_log(epoch, loss, &scores, started);
         tracing::info!(
             epoch,
             loss = log.loss,
@@ -266,7 +243,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             seconds = log.seconds,
             "epoch done"
         );
-        append_log(&args.checkpoints, &log)?;
+        fine_tune::append_log(&args.checkpoints, &log)?;
         cross_vs.save(checkpoint(&args.checkpoints, epoch))?;
         let merit = log.dev_fnc_score / 100.0 + log.dev_macro_f1;
         if merit > state.best {
@@ -472,32 +449,8 @@ fn epoch_items<'a>(items: &'a [Item], discuss_keep: f64, rng: &mut StdRng) -> Ve
         .collect()
 }
 
-/// Batches of similar length (little padding), in random order.
-fn batches<'a>(items: &[&'a Item], size: usize, rng: &mut StdRng) -> Vec<Vec<&'a Item>> {
-    let mut order = items.to_vec();
-    order.shuffle(rng);
-    let mut out = Vec::new();
-    for pool in order.chunks(size * 50) {
-        let mut pool = pool.to_vec();
-        pool.sort_by_key(|it| it.input.ids.len());
-        out.extend(pool.chunks(size).map(<[&Item]>::to_vec));
-    }
-    out.shuffle(rng);
-    out
-}
-
 fn checkpoint(dir: &Path, epoch: usize) -> PathBuf {
     dir.join(format!("cross-epoch-{epoch}.safetensors"))
-}
-
-fn append_log(dir: &Path, log: &EpochLog) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("log.jsonl"))?;
-    writeln!(f, "{}", serde_json::to_string(log)?)?;
-    Ok(())
 }
 
 /// Writes the model directory: all three networks' weights in half

@@ -21,9 +21,9 @@ pub const EMBEDDER: &str = "embedder";
 pub const RELATE: &str = "relate";
 pub const CROSS: &str = "cross";
 
-/// Parameter groups while fine-tuning: the encoder slowly, the head fast.
-pub const ENCODER_GROUP: usize = 0;
-pub const HEAD_GROUP: usize = 1;
+/// Parameter groups while fine-tuning (the encoder slowly, the head fast),
+/// as the shared fine-tuning schedule sets them.
+pub use stancewire_entity_recognition::model::net::{ENCODER_GROUP, HEAD_GROUP};
 
 fn bert_out(
     bert: &BertModel<BertEmbeddings>,
