@@ -98,10 +98,13 @@ impl RelateNet {
 
     /// The logit of "related", `[n]`.
     pub fn forward(&self, x: &Tensor) -> Tensor {
+        // The features are float32; the weights may run in bfloat16.
+        let x = x.to_kind(self.mean.kind());
         let z = (x - &self.mean) / &self.std;
         self.out
             .forward(&self.hidden.forward(&z).relu())
             .squeeze_dim(-1)
+            .to_kind(Kind::Float)
     }
 }
 
