@@ -68,19 +68,38 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// Runs a built service (`run` is its `run_until_stopped`) on `port`.
+    fn start<F>(port: u16, run: impl FnOnce(Shutdown) -> F) -> Stage
+    where
+        F: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let shutdown = Shutdown::new();
+        Stage {
+            base: format!("http://127.0.0.1:{port}"),
+            task: tokio::spawn(run(shutdown.clone())),
+            shutdown,
+        }
+    }
+
     pub async fn stop(self) {
         self.shutdown.trigger();
         self.task.await.unwrap().expect("the stage exits cleanly");
     }
 }
 
+/// A consuming service's shared settings for a test: the broker, port 0, a
+/// consumer group of its own (`{group}-test-PORT`).
+fn test_settings(stage: &mut stancewire_stage::StageSettings, broker: &Broker, group: &str) {
+    stage.kafka.brokers = broker.addr();
+    stage.kafka.group_id = format!("{group}-test-{}", crate::free_port());
+    stage.http.listen = "127.0.0.1:0".parse().unwrap();
+}
+
 /// entity-recognition's configuration for a test: the broker, port 0, a
 /// consumer group of its own, the shipped model on two threads.
 pub fn entity_config(broker: &Broker) -> EntityConfig {
     let mut config = EntityConfig::default();
-    config.stage.kafka.brokers = broker.addr();
-    config.stage.kafka.group_id = format!("er-test-{}", crate::free_port());
-    config.stage.http.listen = "127.0.0.1:0".parse().unwrap();
+    test_settings(&mut config.stage, broker, "er");
     config.model.runtime.threads = 2;
     config
 }
@@ -89,23 +108,14 @@ pub async fn spawn_entity_recognition(config: &EntityConfig) -> Stage {
     let app = er_startup::Application::build(config)
         .await
         .expect("entity-recognition builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let shutdown = Shutdown::new();
-    let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
-    Stage {
-        base,
-        shutdown,
-        task,
-    }
+    Stage::start(app.port(), |shutdown| app.run_until_stopped(shutdown))
 }
 
 /// stance-detection's configuration for a test: the broker, port 0, a
 /// consumer group of its own, the shipped model on two threads.
 pub fn stance_config(broker: &Broker) -> StanceConfig {
     let mut config = StanceConfig::default();
-    config.stage.kafka.brokers = broker.addr();
-    config.stage.kafka.group_id = format!("sd-test-{}", crate::free_port());
-    config.stage.http.listen = "127.0.0.1:0".parse().unwrap();
+    test_settings(&mut config.stage, broker, "sd");
     config.model.runtime.threads = 2;
     config
 }
@@ -114,14 +124,7 @@ pub async fn spawn_stance_detection(config: &StanceConfig) -> Stage {
     let app = sd_startup::Application::build(config)
         .await
         .expect("stance-detection builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let shutdown = Shutdown::new();
-    let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
-    Stage {
-        base,
-        shutdown,
-        task,
-    }
+    Stage::start(app.port(), |shutdown| app.run_until_stopped(shutdown))
 }
 
 /// Publishes a claim to track on the compacted `claims` topic, as a user would.
@@ -209,6 +212,31 @@ pub fn article(id: &str, title: &str, body: &str, language: &str) -> v1::Article
     }
 }
 
+/// What entity-recognition would produce for an article with no entities:
+/// each non-empty line of `body` one sentence, as ingest would split them.
+pub fn entities_record(id: &str, title: &str, body: &str, language: &str) -> v1::ArticleEntities {
+    let mut a = article(id, title, body, language);
+    let mut at = 0u32;
+    for line in body.split('\n') {
+        let n = line.chars().count() as u32;
+        if n > 0 {
+            a.sentences.push(v1::Sentence {
+                span: Some(v1::Span {
+                    start: at,
+                    end: at + n,
+                }),
+                paragraph: 0,
+            });
+        }
+        at += n + 1;
+    }
+    v1::ArticleEntities {
+        meta: a.meta.clone(),
+        article: Some(a),
+        ..Default::default()
+    }
+}
+
 /// Produces an article to `articles.raw` (JSON), keyed by its id.
 pub async fn send_article(broker: &Broker, a: &v1::Article) {
     let payload = serde_json::to_vec(a).unwrap();
@@ -264,6 +292,37 @@ pub async fn clean_corpus(broker: &Broker, folder: &str) -> Vec<v1::Article> {
     )
     .await;
     msgs.iter().map(decode::<v1::Article>).collect()
+}
+
+/// A consuming service stopped as soon as its first output has appeared on
+/// `output`, then started again in the same consumer group (`spawn` starts
+/// it): every key in `want` must come out, and any repeat byte-identical.
+pub async fn assert_restart_loses_nothing<F, Fut>(
+    broker: &Broker,
+    output: &str,
+    want: &std::collections::BTreeSet<String>,
+    spawn: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Stage>,
+{
+    let first = spawn().await;
+    let early = crate::read_topic(
+        &broker.addr(),
+        output,
+        1,
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    assert!(
+        !early.is_empty(),
+        "no output on {output} before the restart"
+    );
+    first.stop().await;
+    // Same consumer group: it resumes from the committed offsets.
+    let second = spawn().await;
+    assert_every_key_once_or_identical(broker, output, want).await;
+    second.stop().await;
 }
 
 /// Reads `topic` until every key in `want` has arrived (repeats count toward

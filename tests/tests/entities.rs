@@ -10,8 +10,8 @@ use stancewire_proto::v1::{self, EntityType};
 use stancewire_stage::codec;
 use stancewire_tests::{
     apps::{
-        self, assert_every_key_once_or_identical, chars, decode, entity_config,
-        one_entities_record, produce, send_article, spawn_entity_recognition, spawn_ingest,
+        self, assert_restart_loses_nothing, chars, decode, entity_config, one_entities_record,
+        produce, send_article, spawn_entity_recognition, spawn_ingest,
     },
     project, read_topic, wait_ready, Broker,
 };
@@ -272,23 +272,12 @@ async fn a_restart_loses_nothing_and_repeats_are_identical() {
         send(&broker, a).await;
     }
     let config = entity_config(&broker);
-    // First run: stop it as soon as some output has appeared.
-    let er = spawn_entity_recognition(&config).await;
-    let early = read_topic(
-        &broker.addr(),
-        "articles.entities",
-        1,
-        Duration::from_secs(60),
-    )
-    .await;
-    assert!(!early.is_empty());
-    er.stop().await;
-    // Second run, same consumer group: it resumes from the committed offsets.
-    let er = spawn_entity_recognition(&config).await;
     let want: BTreeSet<String> = articles
         .iter()
         .map(|a| a.meta.as_ref().unwrap().article_id.clone())
         .collect();
-    assert_every_key_once_or_identical(&broker, "articles.entities", &want).await;
-    er.stop().await;
+    assert_restart_loses_nothing(&broker, "articles.entities", &want, || {
+        spawn_entity_recognition(&config)
+    })
+    .await;
 }

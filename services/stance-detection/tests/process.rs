@@ -11,7 +11,7 @@ use std::{
 use stancewire_proto::v1;
 use stancewire_stage::codec;
 use stancewire_tests::{
-    apps::{article, decode, produce},
+    apps::{decode, entities_record, produce},
     free_port, read_topic, terminate, wait_ready, Broker,
 };
 
@@ -32,24 +32,7 @@ async fn a_tracked_claim_is_matched_and_sigterm_stops_the_service_cleanly() {
 
     let body = "Israel has denied that it opened dams to flood the Gaza Strip.\n\
                 An Israeli army spokesman said the reports were false and that there are no dams in southern Israel.";
-    let mut a = article("process-test", "Israel denies opening dams", body, "en");
-    let mut at = 0u32;
-    for line in body.split('\n') {
-        let n = line.chars().count() as u32;
-        a.sentences.push(v1::Sentence {
-            span: Some(v1::Span {
-                start: at,
-                end: at + n,
-            }),
-            paragraph: 0,
-        });
-        at += n + 1;
-    }
-    let record = v1::ArticleEntities {
-        meta: a.meta.clone(),
-        article: Some(a),
-        ..Default::default()
-    };
+    let record = entities_record("process-test", "Israel denies opening dams", body, "en");
     produce(
         &broker,
         "articles.entities",
