@@ -9,6 +9,7 @@ use stancewire_proto::v1;
 use stancewire_stage::{
     content_version,
     dead_letter::Failure,
+    derived_meta,
     stage::{Emit, Transform},
 };
 
@@ -55,23 +56,19 @@ impl Recognize {
             .tag(&words);
         let (mentions, entities) = entities::build(article, &sentences, &tags);
         let service_version = env!("CARGO_PKG_VERSION");
+        let version = content_version([
+            meta.version.as_bytes(),
+            STAGE.as_bytes(),
+            service_version.as_bytes(),
+            self.model_version.as_bytes(),
+        ]);
+        let producer = v1::Producer {
+            stage: STAGE.into(),
+            service_version: service_version.into(),
+            model_version: self.model_version.clone(),
+        };
         Ok(v1::ArticleEntities {
-            meta: Some(v1::RecordMeta {
-                article_id: meta.article_id.clone(),
-                version: content_version([
-                    meta.version.as_bytes(),
-                    STAGE.as_bytes(),
-                    service_version.as_bytes(),
-                    self.model_version.as_bytes(),
-                ]),
-                producer: Some(v1::Producer {
-                    stage: STAGE.into(),
-                    service_version: service_version.into(),
-                    model_version: self.model_version.clone(),
-                }),
-                ingested_at: meta.ingested_at,
-                input_version: meta.version.clone(),
-            }),
+            meta: Some(derived_meta(meta, version, producer)),
             article: Some(article.clone()),
             mentions,
             entities,

@@ -30,5 +30,5 @@ pub mod telemetry;
 
 pub use codec::WireFormat;
 pub use config::{KafkaSettings, StageSettings};
-pub use record::{content_version, Record};
+pub use record::{content_version, derived_meta, Record};
 pub use shutdown::Shutdown;

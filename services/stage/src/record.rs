@@ -58,6 +58,23 @@ pub fn content_version<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String 
     h.finalize().to_hex()[..32].to_string()
 }
 
+/// The header of a record a stage derives from an input record: the same
+/// article id and ingest time, `input_version` pointing back at the input,
+/// and the given content version and producer.
+pub fn derived_meta(
+    input: &v1::RecordMeta,
+    version: String,
+    producer: v1::Producer,
+) -> v1::RecordMeta {
+    v1::RecordMeta {
+        article_id: input.article_id.clone(),
+        version,
+        producer: Some(producer),
+        ingested_at: input.ingested_at,
+        input_version: input.version.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

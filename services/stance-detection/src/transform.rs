@@ -14,6 +14,7 @@ use stancewire_proto::v1;
 use stancewire_stage::{
     content_version,
     dead_letter::Failure,
+    derived_meta,
     stage::{Emit, Transform},
 };
 
@@ -237,17 +238,12 @@ impl Detect {
             self.model_version.as_bytes(),
             &tracked_fingerprint,
         ]);
-        let record_meta = |version: String| v1::RecordMeta {
-            article_id: meta.article_id.clone(),
-            version,
-            producer: Some(v1::Producer {
-                stage: STAGE.into(),
-                service_version: service_version.into(),
-                model_version: self.model_version.clone(),
-            }),
-            ingested_at: meta.ingested_at,
-            input_version: meta.version.clone(),
+        let producer = v1::Producer {
+            stage: STAGE.into(),
+            service_version: service_version.into(),
+            model_version: self.model_version.clone(),
         };
+        let record_meta = |version: String| derived_meta(meta, version, producer.clone());
         let stance_records: Vec<v1::StanceRecord> = stances
             .iter()
             .map(|s| v1::StanceRecord {
