@@ -63,7 +63,7 @@ async fn example_article_entities_come_out_grouped_with_roles_and_offsets() {
         .as_ref()
         .unwrap()
         .model_version
-        .starts_with("ner-minilm-casing@"));
+        .starts_with("ner-minilm-casing-l"));
 
     for e in &out.entities {
         let roles: Vec<&str> = e.roles.iter().map(|r| r.text.as_str()).collect();

@@ -4,8 +4,9 @@
 //! * `entity-recognition serve` (the default) runs the service.
 //! * `entity-recognition eval FILE` scores the model on a CoNLL-format file;
 //!   the last line of output is one JSON object.
-//! * `entity-recognition train` fine-tunes the model from all-MiniLM-L6-v2
-//!   (see `models/ner/MODEL_CARD.md`).
+//! * `entity-recognition train` fine-tunes the 6-layer tagger from
+//!   all-MiniLM-L6-v2 (`models/ner`), or with `--teacher` distils it into
+//!   a shallower, faster one (`models/ner-fast`; see the model cards).
 
 use std::path::PathBuf;
 
@@ -47,8 +48,9 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Fine-tune the NER model from all-MiniLM-L6-v2.
-    Train(train::TrainArgs),
+    /// Fine-tune the NER model from all-MiniLM-L6-v2, or distil a trained one
+    /// into fewer layers (`--teacher`).
+    Train(Box<train::TrainArgs>),
 }
 
 #[tokio::main]

@@ -3,6 +3,12 @@
 //! on it). Seeded; resumable from the last finished epoch; shows progress and
 //! logs loss and dev scores per epoch (also to `CHECKPOINTS/log.jsonl`).
 //!
+//! With `--teacher`, it distils instead: a shallower student starts from a
+//! trained model's embeddings, head and bottom `--layers` layers, and learns
+//! the teacher's tag distributions (softened by `--temperature`) beside the
+//! gold tags. Depth is what inference time scales with on a CPU, so this is
+//! how `models/ner-fast` trades a little F1 for speed (see its model card).
+//!
 //! The best epoch is exported to the output directory in half precision,
 //! with its `config.json`, `vocab.txt` and `training.json` (settings and the
 //! per-epoch history).
@@ -19,6 +25,7 @@ use crate::conll;
 use crate::eval::{self, LabelMap};
 use crate::fine_tune::{self, Schedule};
 use crate::model::{self, encode::Encoder, labels, net};
+use rust_bert::{bert::BertConfig, Config};
 
 #[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct TrainArgs {
@@ -28,8 +35,28 @@ pub struct TrainArgs {
     #[arg(long, default_value = "../shared/data/conll2003/dev.conll")]
     pub dev: PathBuf,
     /// The all-MiniLM-L6-v2 directory (model.safetensors, config.json, vocab.txt).
-    #[arg(long, env = "STANCEWIRE_BASE_MODEL")]
-    pub base: PathBuf,
+    #[arg(
+        long,
+        env = "STANCEWIRE_BASE_MODEL",
+        required_unless_present = "teacher"
+    )]
+    pub base: Option<PathBuf>,
+    /// Distil from this trained NER model directory instead of fine-tuning the base.
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Encoder layers of the distilled student (the teacher's bottom layers).
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    /// Softmax temperature of the distillation loss.
+    #[arg(long, default_value_t = 2.0)]
+    pub temperature: f64,
+    /// Unlabelled sentences, one per line, that the student also learns the
+    /// teacher's tags on (with --teacher; `scripts/ner-transfer-text.py`).
+    #[arg(long, requires = "teacher")]
+    pub transfer: Option<PathBuf>,
+    /// Weight of the distillation loss; the gold-tag loss gets the rest.
+    #[arg(long, default_value_t = 0.7)]
+    pub distil_weight: f64,
     /// Where the best model goes.
     #[arg(long, default_value = "models/ner")]
     pub out: PathBuf,
@@ -78,10 +105,12 @@ struct State {
     best_f1: f64,
 }
 
-/// A training window with its per-piece labels (-100 where not scored).
+/// A training window with its per-piece labels (-100 where not scored) and,
+/// when distilling, the teacher's tag logits at each word's first piece.
 struct Item {
     piece: model::encode::Piece,
     labels: Vec<i64>,
+    teacher: Vec<f32>,
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
@@ -92,10 +121,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     .apply();
     tch::manual_seed(args.seed as i64);
     std::fs::create_dir_all(&args.checkpoints)?;
-    let encoder = Encoder::from_vocab(&args.base.join("vocab.txt"), args.max_pieces)?;
+    let source = source_dir(args);
+    let encoder = Encoder::from_vocab(&source.join("vocab.txt"), args.max_pieces)?;
     let train = conll::read(&args.train)?;
     let dev = conll::read(&args.dev)?;
-    let items = build_items(&encoder, &train)?;
+    let mut items = build_items(&encoder, &train)?;
+    if let Some(path) = &args.transfer {
+        let added = transfer_items(&encoder, path)?;
+        tracing::info!(windows = added.len(), file = %path.display(), "transfer sentences read");
+        items.extend(added);
+    }
     tracing::info!(
         sentences = train.len(),
         windows = items.len(),
@@ -103,10 +138,24 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         "training data read"
     );
 
-    let config = net::config_from_base(&args.base.join("config.json"))?;
-    let mut vs = nn::VarStore::new(Device::Cpu);
-    let ner = net::NerNet::new(&vs.root(), &config);
-    net::init_from_base(&vs, &args.base.join("model.safetensors"))?;
+    let (config, mut vs, ner) = match &args.teacher {
+        None => {
+            let config = net::config_from_base(&source.join("config.json"))?;
+            let vs = nn::VarStore::new(Device::Cpu);
+            let ner = net::NerNet::new(&vs.root(), &config);
+            net::init_from_base(&vs, &source.join("model.safetensors"))?;
+            (config, vs, ner)
+        }
+        Some(teacher) => {
+            let mut config = BertConfig::from_file(teacher.join("config.json"));
+            teach(&mut items, teacher, &config)?;
+            config.num_hidden_layers = args.layers as i64;
+            let vs = nn::VarStore::new(Device::Cpu);
+            let ner = net::NerNet::new(&vs.root(), &config);
+            net::init_from_teacher(&vs, &teacher.join("model.safetensors"))?;
+            (config, vs, ner)
+        }
+    };
 
     let state_path = args.checkpoints.join("state.json");
     let mut state: State = if args.resume && state_path.exists() {
@@ -145,16 +194,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             });
         let first_step = (epoch - 1) * steps_per_epoch;
         let loss = fine_tune::epoch(&mut opt, &schedule, epoch, first_step, &batches, |batch| {
-            let (ids, types, mask) = model::pad(batch.iter().map(|it| &it.piece));
-            let longest = ids.size()[1] as usize;
-            let mut lab = vec![-100i64; batch.len() * longest];
-            for (row, it) in batch.iter().enumerate() {
-                lab[row * longest..row * longest + it.labels.len()].copy_from_slice(&it.labels);
-            }
-            let lab = Tensor::from_slice(&lab);
-            ner.forward_t(&ids, &mask, &types, true)
-                .view([-1, labels::TAGS.len() as i64])
-                .cross_entropy_loss::<Tensor>(&lab, None, tch::Reduction::Mean, -100, 0.0)
+            batch_loss(&ner, batch, args)
         });
 
         let dev_report = score_dev(&ner, &encoder, &dev);
@@ -191,8 +231,111 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The loss of one batch: cross-entropy on the gold tags and, when
+/// distilling, the teacher's tag distributions at each word's first piece.
+fn batch_loss(ner: &net::NerNet, batch: &[&Item], args: &TrainArgs) -> Tensor {
+    let tags = labels::TAGS.len() as i64;
+    let (ids, types, mask) = model::pad(batch.iter().map(|it| &it.piece));
+    let longest = ids.size()[1] as usize;
+    let mut lab = vec![-100i64; batch.len() * longest];
+    for (row, it) in batch.iter().enumerate() {
+        lab[row * longest..row * longest + it.labels.len()].copy_from_slice(&it.labels);
+    }
+    // Mean over the gold-tagged words; transfer windows have none.
+    let gold_words = lab.iter().filter(|&&l| l != -100).count();
+    let logits = ner.forward_t(&ids, &mask, &types, true).view([-1, tags]);
+    let gold = logits.cross_entropy_loss::<Tensor>(
+        &Tensor::from_slice(&lab),
+        None,
+        tch::Reduction::Sum,
+        -100,
+        0.0,
+    ) / gold_words.max(1) as f64;
+    if args.teacher.is_none() {
+        return gold;
+    }
+    let firsts: Vec<i64> = batch
+        .iter()
+        .enumerate()
+        .flat_map(|(row, it)| {
+            it.piece
+                .firsts
+                .iter()
+                .map(move |&f| (row * longest + f) as i64)
+        })
+        .collect();
+    let teacher: Vec<f32> = batch
+        .iter()
+        .flat_map(|it| it.teacher.iter().copied())
+        .collect();
+    let soft = distillation_loss(
+        &logits.index_select(0, &Tensor::from_slice(&firsts)),
+        &Tensor::from_slice(&teacher).view([-1, tags]),
+        args.temperature,
+    );
+    soft * args.distil_weight + gold * (1.0 - args.distil_weight)
+}
+
+/// Where the vocabulary and starting weights come from.
+fn source_dir(args: &TrainArgs) -> &Path {
+    args.teacher
+        .as_deref()
+        .or(args.base.as_deref())
+        .expect("clap requires --base or --teacher")
+}
+
 fn encoder_vocab(args: &TrainArgs) -> PathBuf {
-    args.base.join("vocab.txt")
+    source_dir(args).join("vocab.txt")
+}
+
+/// KL divergence from the teacher's softened tag distribution to the
+/// student's, per word, scaled by T² so that its gradients keep their size
+/// whatever the temperature (Hinton et al., 2015).
+fn distillation_loss(student: &Tensor, teacher: &Tensor, temperature: f64) -> Tensor {
+    let words = student.size()[0].max(1) as f64;
+    let s = (student / temperature).log_softmax(-1, Kind::Float);
+    let t = (teacher / temperature).log_softmax(-1, Kind::Float);
+    s.kl_div(&t, tch::Reduction::Sum, true) * (temperature * temperature / words)
+}
+
+/// Runs the teacher once over every training window and keeps its logits at
+/// each word's first piece (cheaper than a teacher pass every epoch).
+fn teach(items: &mut [Item], teacher: &Path, config: &BertConfig) -> anyhow::Result<()> {
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let net = net::NerNet::new(&vs.root(), config);
+    let runtime = model::Runtime {
+        precision: model::Precision::Float32,
+        ..Default::default()
+    };
+    model::load_weights(&mut vs, &teacher.join("model.safetensors"), &runtime)?;
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].piece.ids.len());
+    let bar = crate::progress::bar(items.len() as u64, "teacher");
+    let n = labels::TAGS.len() as i64;
+    tch::no_grad(|| {
+        for (c, chunk) in order.chunks(64).enumerate() {
+            let (ids, types, mask) = model::pad(chunk.iter().map(|&i| &items[i].piece));
+            let logits = net.forward_t(&ids, &mask, &types, false);
+            for (row, &i) in chunk.iter().enumerate() {
+                let firsts: Vec<i64> = items[i].piece.firsts.iter().map(|&f| f as i64).collect();
+                let at = logits
+                    .get(row as i64)
+                    .index_select(0, &Tensor::from_slice(&firsts))
+                    .to_kind(Kind::Float)
+                    .contiguous()
+                    .view([-1]);
+                items[i].teacher = Vec::try_from(at).expect("float logits");
+                debug_assert_eq!(items[i].teacher.len() as i64, firsts.len() as i64 * n);
+            }
+            bar.inc(chunk.len() as u64);
+            if bar.is_hidden() && (c + 1) % 50 == 0 {
+                tracing::info!(done = bar.position(), of = items.len(), "teacher tagging");
+            }
+        }
+    });
+    bar.finish_and_clear();
+    tracing::info!(windows = items.len(), "teacher logits computed");
+    Ok(())
 }
 
 fn checkpoint(dir: &Path, epoch: usize) -> PathBuf {
@@ -212,7 +355,33 @@ fn build_items(encoder: &Encoder, sentences: &[conll::Sentence]) -> anyhow::Resu
             for (k, &first) in piece.firsts.iter().enumerate() {
                 lab[first] = tags[piece.words.start + k];
             }
-            items.push(Item { piece, labels: lab });
+            items.push(Item {
+                piece,
+                labels: lab,
+                teacher: Vec::new(),
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Windows of unlabelled sentences (one per line), split into words the way
+/// the service splits article text.
+fn transfer_items(encoder: &Encoder, path: &Path) -> anyhow::Result<Vec<Item>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut items = Vec::new();
+    for line in text.lines() {
+        let words: Vec<&str> = crate::words::split(line).iter().map(|w| w.text).collect();
+        if words.is_empty() {
+            continue;
+        }
+        for piece in encoder.encode(&words) {
+            items.push(Item {
+                labels: vec![-100; piece.ids.len()],
+                piece,
+                teacher: Vec::new(),
+            });
         }
     }
     Ok(items)
@@ -220,7 +389,12 @@ fn build_items(encoder: &Encoder, sentences: &[conll::Sentence]) -> anyhow::Resu
 
 fn score_dev(ner: &net::NerNet, encoder: &Encoder, dev: &[conll::Sentence]) -> eval::Report {
     eval::tag_and_score(dev, LabelMap::Conll, |words| {
-        model::tag_sentences(ner, encoder, 64, words)
+        model::tag_sentences(
+            |ids, mask, types| ner.forward_t(ids, mask, types, false),
+            encoder,
+            64,
+            words,
+        )
     })
 }
 
@@ -260,4 +434,27 @@ fn export(
         serde_json::to_vec_pretty(&training)?,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distillation_loss_is_zero_only_where_the_student_matches_the_teacher() {
+        let teacher = Tensor::from_slice(&[4.0f32, 0.0, -1.0, 0.5, 2.0, 0.0]).view([2, 3]);
+        let same = distillation_loss(&teacher, &teacher, 2.0).double_value(&[]);
+        assert!(same.abs() < 1e-6, "{same}");
+        // Logits shifted by a constant give the same distribution.
+        let shifted = distillation_loss(&(&teacher + 3.0), &teacher, 2.0).double_value(&[]);
+        assert!(shifted.abs() < 1e-5, "{shifted}");
+        let flipped = teacher.flip([1]);
+        let apart = distillation_loss(&flipped, &teacher, 2.0).double_value(&[]);
+        assert!(apart > 0.1, "{apart}");
+        // A word's loss does not depend on how many words share the batch.
+        let twice = Tensor::cat(&[&flipped, &flipped], 0);
+        let twice_t = Tensor::cat(&[&teacher, &teacher], 0);
+        let mean = distillation_loss(&twice, &twice_t, 2.0).double_value(&[]);
+        assert!((mean - apart).abs() < 1e-5, "{mean} vs {apart}");
+    }
 }

@@ -2,8 +2,6 @@
 //! respect BIO (an `I-X` only after `B-X` or `I-X`), and turning tags into
 //! entity spans over words.
 
-use tch::Tensor;
-
 /// Tags in the model's output order. Part of the trained model.
 pub const TAGS: [&str; 9] = [
     "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
@@ -58,17 +56,14 @@ pub fn chunks<S: AsRef<str>>(tags: &[S]) -> Vec<Chunk> {
 }
 
 /// The best tag sequence under BIO constraints (Viterbi over per-word log
-/// probabilities, `[words, TAGS.len()]`): the model scores each word alone,
-/// this makes the sequence well-formed.
-pub fn decode(log_probs: &Tensor) -> Vec<usize> {
-    let words = log_probs.size()[0] as usize;
+/// probabilities, row-major `[words, TAGS.len()]`): the model scores each
+/// word alone, this makes the sequence well-formed.
+pub fn decode(scores: &[f32]) -> Vec<usize> {
+    let n = TAGS.len();
+    let words = scores.len() / n;
     if words == 0 {
         return Vec::new();
     }
-    let n = TAGS.len();
-    let scores: Vec<f32> =
-        Vec::<f32>::try_from(log_probs.to_kind(tch::Kind::Float).contiguous().view([-1]))
-            .expect("float scores");
     let allowed = |from: Option<usize>, to: usize| -> bool {
         // I-X (even ids but O) only after B-X or I-X (same type: id.div_ceil(2)).
         if to == 0 || to % 2 == 1 {
@@ -137,11 +132,10 @@ mod tests {
     #[test]
     fn decoding_never_starts_with_inside() {
         // Word 0 prefers I-PER, word 1 I-PER: the best legal path is B-PER I-PER.
-        let lp = Tensor::from_slice(&[
+        let lp = [
             -5.0f32, -1.0, -0.5, -5.0, -5.0, -5.0, -5.0, -5.0, -5.0, //
             -5.0, -5.0, -0.1, -5.0, -5.0, -5.0, -5.0, -5.0, -5.0,
-        ])
-        .view([2, 9]);
+        ];
         assert_eq!(decode(&lp), vec![1, 2]);
     }
 }

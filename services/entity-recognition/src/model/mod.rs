@@ -1,12 +1,15 @@
-//! The NER model: a MiniLM-L6 BERT token classifier with a casing feature,
-//! trained by this project (see `models/ner/MODEL_CARD.md`), and the batched
-//! tagging that the service and the evaluation share.
+//! The NER model: a MiniLM BERT token classifier with a casing feature,
+//! trained by this project (6 layers in `models/ner`, distilled to 2 in
+//! `models/ner-fast`; see their `MODEL_CARD.md`), and the batched tagging that the
+//! service and the evaluation share. It runs through rust-bert in float, or
+//! through `int8.rs` with int8 linear layers.
 //!
 //! A model directory holds `config.json` (rust-bert's `BertConfig`),
 //! `vocab.txt` and `model.safetensors`.
 
 pub mod casing;
 pub mod encode;
+pub mod int8;
 pub mod labels;
 pub mod net;
 
@@ -30,19 +33,41 @@ pub fn shipped_dir() -> PathBuf {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// bfloat16 where the CPU multiplies it natively (AMX or AVX-512 BF16), else float32.
+    /// bfloat16 where the CPU multiplies it natively (AMX or AVX-512 BF16);
+    /// elsewhere int8 for the NER tagger and float32 for other models.
     Auto,
     Float32,
     Bfloat16,
+    /// int8 linear layers (`int8.rs`); the NER tagger only, others run float32.
+    Int8,
 }
 
 impl Precision {
+    /// The float precision a model's weights are held in.
     pub fn resolve(self) -> Precision {
         match self {
             Precision::Auto if cpu_has_bf16() => Precision::Bfloat16,
-            Precision::Auto => Precision::Float32,
+            Precision::Auto | Precision::Int8 => Precision::Float32,
             p => p,
         }
+    }
+
+    /// The precision the NER tagger runs in.
+    fn resolve_tagger(self) -> Precision {
+        match self {
+            Precision::Auto if !cpu_has_bf16() => Precision::Int8,
+            Precision::Int8 => Precision::Int8,
+            p => p.resolve(),
+        }
+    }
+}
+
+fn precision_name(p: Precision) -> &'static str {
+    match p {
+        Precision::Auto => "auto",
+        Precision::Float32 => "float32",
+        Precision::Bfloat16 => "bfloat16",
+        Precision::Int8 => "int8",
     }
 }
 
@@ -92,10 +117,25 @@ impl Runtime {
     }
 }
 
+/// What runs the network: rust-bert in float, or the int8 pass.
+enum Runner {
+    Float(Box<NerNet>),
+    Int8(int8::Int8Tagger),
+}
+
+impl Runner {
+    fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor) -> Tensor {
+        match self {
+            Runner::Float(net) => net.forward_t(ids, mask, types, false),
+            Runner::Int8(tagger) => tagger.forward(ids, mask, types),
+        }
+    }
+}
+
 pub struct NerModel {
     // Held so the weights outlive the network that borrows their tensors.
     _vs: nn::VarStore,
-    net: NerNet,
+    runner: Runner,
     encoder: Encoder,
     batch_size: usize,
     pub precision: Precision,
@@ -109,14 +149,33 @@ impl NerModel {
         let config = BertConfig::from_file(dir.join("config.json"));
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = NerNet::new(&vs.root(), &config);
-        let (precision, hash) = load_weights(&mut vs, &dir.join("model.safetensors"), runtime)?;
-        let version = format!("ner-minilm-casing@{hash}");
+        let (float, hash) = load_weights(&mut vs, &dir.join("model.safetensors"), runtime)?;
+        let precision = runtime.precision.resolve_tagger();
+        let runner = match precision {
+            Precision::Int8 => Runner::Int8(int8::Int8Tagger::new(&vs.variables(), &config)?),
+            _ => Runner::Float(Box::new(net)),
+        };
+        // Float and int8 tag a little differently: the precision is part of
+        // the version, so outputs of each are told apart.
+        let version = format!(
+            "ner-minilm-casing-l{}@{hash}-{}",
+            config.num_hidden_layers,
+            precision_name(if precision == Precision::Int8 {
+                precision
+            } else {
+                float
+            })
+        );
         Ok(NerModel {
             _vs: vs,
-            net,
+            runner,
             encoder: Encoder::from_vocab(&dir.join("vocab.txt"), runtime.max_pieces)?,
             batch_size: runtime.batch_size.max(1),
-            precision,
+            precision: if precision == Precision::Int8 {
+                precision
+            } else {
+                float
+            },
             version,
         })
     }
@@ -127,7 +186,9 @@ impl NerModel {
 
     /// Tags many sentences at once (each a list of words): one tag per word.
     pub fn tag<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Tagged>> {
-        tag_sentences(&self.net, &self.encoder, self.batch_size, sentences)
+        let forward =
+            |ids: &Tensor, mask: &Tensor, types: &Tensor| self.runner.forward(ids, mask, types);
+        tag_sentences(forward, &self.encoder, self.batch_size, sentences)
     }
 }
 
@@ -161,7 +222,7 @@ pub struct Tagged {
 /// Windows from all sentences are sorted by length and batched, so padding
 /// stays small; each window's words are decoded under BIO constraints.
 pub(crate) fn tag_sentences<S: AsRef<str>>(
-    net: &NerNet,
+    forward: impl Fn(&Tensor, &Tensor, &Tensor) -> Tensor,
     encoder: &Encoder,
     batch_size: usize,
     sentences: &[Vec<S>],
@@ -175,27 +236,34 @@ pub(crate) fn tag_sentences<S: AsRef<str>>(
     items.sort_by_key(|(_, p)| p.ids.len());
     let blank = Tagged { tag: 0, score: 1.0 };
     let mut out: Vec<Vec<Tagged>> = sentences.iter().map(|w| vec![blank; w.len()]).collect();
+    let n = labels::TAGS.len();
     tch::no_grad(|| {
         for batch in items.chunks(batch_size.max(1)) {
             let (ids, types, mask) = pad(batch.iter().map(|(_, p)| p));
-            let log_probs = net
-                .forward_t(&ids, &mask, &types, false)
-                .to_kind(Kind::Float)
-                .log_softmax(-1, Kind::Float);
+            let longest = ids.size()[1] as usize;
+            // One copy out of libtorch per batch; the rest is plain Rust.
+            let log_probs: Vec<f32> = Vec::try_from(
+                forward(&ids, &mask, &types)
+                    .to_kind(Kind::Float)
+                    .log_softmax(-1, Kind::Float)
+                    .view([-1]),
+            )
+            .expect("float log probabilities");
             for (row, (s, piece)) in batch.iter().enumerate() {
-                let firsts: Vec<i64> = piece.firsts.iter().map(|&f| f as i64).collect();
-                let word_scores = log_probs
-                    .get(row as i64)
-                    .index_select(0, &Tensor::from_slice(&firsts));
+                let word_scores: Vec<f32> = piece
+                    .firsts
+                    .iter()
+                    .flat_map(|&f| {
+                        let at = (row * longest + f) * n;
+                        log_probs[at..at + n].iter().copied()
+                    })
+                    .collect();
                 let tags = labels::decode(&word_scores);
-                let probs: Vec<f32> = Vec::try_from(word_scores.exp().contiguous().view([-1]))
-                    .expect("float probabilities");
-                let n = labels::TAGS.len();
                 for w in piece.keep.clone() {
                     let k = w - piece.words.start;
                     out[*s][w] = Tagged {
                         tag: tags[k],
-                        score: probs[k * n + tags[k]],
+                        score: word_scores[k * n + tags[k]].exp(),
                     };
                 }
             }

@@ -117,3 +117,23 @@ pub fn init_from_base(vs: &nn::VarStore, weights: &Path) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Copies a trained model's weights into a shallower student in `vs`: the
+/// embeddings, the head, and the teacher's bottom layers, as many as the
+/// student has (dropping the top layers loses least; Sajjad et al., 2023).
+pub fn init_from_teacher(vs: &nn::VarStore, weights: &Path) -> anyhow::Result<()> {
+    let teacher: HashMap<String, Tensor> = Tensor::read_safetensors(weights)
+        .with_context(|| format!("reading {}", weights.display()))?
+        .into_iter()
+        .collect();
+    tch::no_grad(|| -> anyhow::Result<()> {
+        for (name, dst) in vs.variables() {
+            let src = teacher
+                .get(&name)
+                .with_context(|| format!("the teacher has no {name}"))?;
+            anyhow::ensure!(dst.size() == src.size(), "{name}: shapes differ");
+            dst.shallow_clone().copy_(src);
+        }
+        Ok(())
+    })
+}
