@@ -10,10 +10,14 @@
 //!
 //! `cargo bench -p stancewire-tests --bench entities` prints the figures,
 //! the libtorch threads and precision, and the peak RSS of this process.
+//! `STANCEWIRE_BENCH_MODEL` (a model directory, default the shipped one),
+//! `STANCEWIRE_BENCH_PRECISION` (auto, float32, bfloat16, int8) and
+//! `STANCEWIRE_BENCH_BATCH` (windows per forward pass) measure other choices.
 
 use std::time::{Duration, Instant};
 
 use stancewire_entity_recognition::{
+    config::ModelSettings,
     entities,
     model::{NerModel, Runtime},
 };
@@ -23,13 +27,11 @@ use stancewire_tests::{
     peak_rss_mb, read_topic, Broker,
 };
 
-fn model_alone(articles: &[v1::Article], runtime: &Runtime) {
+fn model_alone(articles: &[v1::Article], settings: &ModelSettings) {
+    let runtime = &settings.runtime;
     let threads = runtime.apply();
-    let model = NerModel::load(
-        &stancewire_entity_recognition::model::shipped_dir(),
-        runtime,
-    )
-    .unwrap();
+    let model = NerModel::load(&settings.dir(), runtime).unwrap();
+    println!("model {} ({:?})", model.version, settings.dir());
     let sentences: Vec<Vec<Vec<&str>>> = articles
         .iter()
         .map(|a| {
@@ -70,9 +72,10 @@ fn model_alone(articles: &[v1::Article], runtime: &Runtime) {
     }
 }
 
-async fn service(broker: &Broker, articles: usize) {
+async fn service(broker: &Broker, articles: usize, settings: &ModelSettings) {
     let mut config = entity_config(broker);
     config.stage.log.filter = "warn".into();
+    config.model = settings.clone();
     let started = Instant::now();
     let er = spawn_entity_recognition(&config).await;
     let out = read_topic(
@@ -109,11 +112,20 @@ fn main() {
     let broker = Broker::start();
     let articles = rt.block_on(clean_corpus(&broker, "data/corpora/bbc/business"));
     println!("{} BBC business articles cleaned by ingest", articles.len());
-    let runtime = Runtime {
-        threads: 2,
-        ..Runtime::default()
+    let mut settings = ModelSettings {
+        path: std::env::var_os("STANCEWIRE_BENCH_MODEL").map(Into::into),
+        runtime: Runtime {
+            threads: 2,
+            ..Runtime::default()
+        },
     };
-    model_alone(&articles, &runtime);
+    if let Ok(p) = std::env::var("STANCEWIRE_BENCH_PRECISION") {
+        settings.runtime.precision = serde_json::from_value(p.into()).expect("a precision");
+    }
+    if let Ok(b) = std::env::var("STANCEWIRE_BENCH_BATCH") {
+        settings.runtime.batch_size = b.parse().expect("a batch size");
+    }
+    model_alone(&articles, &settings);
     println!("peak RSS after the model alone: {:.0} MB", peak_rss_mb());
-    rt.block_on(service(&broker, articles.len()));
+    rt.block_on(service(&broker, articles.len(), &settings));
 }

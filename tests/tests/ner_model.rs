@@ -1,0 +1,57 @@
+//! The shipped NER models (the default 6-layer tagger and the distilled
+//! 2-layer `models/ner-fast`) on real text they never trained on: the first
+//! 600 sentences of CoNLL-2003 dev, tagged the way the service tags, in each
+//! precision this machine can run. The full dev scores are in the model card
+//! (`entity-recognition eval`); this guards against a model or a runtime
+//! change that quietly breaks tagging.
+
+use stancewire_entity_recognition::{
+    conll,
+    eval::{self, LabelMap},
+    model::{shipped_dir, NerModel, Precision, Runtime},
+};
+use stancewire_tests::shared;
+
+#[test]
+fn shipped_models_tag_conll_dev_in_float32_and_int8() {
+    let sentences: Vec<conll::Sentence> = conll::read(&shared("data/conll2003/dev.conll"))
+        .unwrap()
+        .into_iter()
+        .take(600)
+        .collect();
+    let fast = shipped_dir().join("../ner-fast");
+    for (dir, precision) in [
+        (shipped_dir(), Precision::Float32),
+        (shipped_dir(), Precision::Int8),
+        (fast.clone(), Precision::Float32),
+        (fast, Precision::Int8),
+    ] {
+        let runtime = Runtime {
+            threads: 2,
+            precision,
+            ..Runtime::default()
+        };
+        runtime.apply();
+        let model = NerModel::load(&dir, &runtime).unwrap();
+        assert_eq!(model.precision, precision);
+        let report = eval::tag_and_score(&sentences, LabelMap::Conll, |words| model.tag(words));
+        println!(
+            "{}: F1 {:.2} {:?}",
+            model.version, report.f1, report.per_type
+        );
+        assert!(
+            report.f1 >= 93.0,
+            "{}: dev-sample F1 {}",
+            model.version,
+            report.f1
+        );
+        for (kind, score) in &report.per_type {
+            assert!(
+                score.f1 >= 85.0,
+                "{}: {kind} F1 {}",
+                model.version,
+                score.f1
+            );
+        }
+    }
+}
