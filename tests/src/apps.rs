@@ -81,9 +81,22 @@ impl Stage {
         }
     }
 
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         self.shutdown.trigger();
-        self.task.await.unwrap().expect("the stage exits cleanly");
+        (&mut self.task)
+            .await
+            .unwrap()
+            .expect("the stage exits cleanly");
+    }
+}
+
+/// A test that fails mid-way drops its services without `stop`: shut them
+/// down anyway, or the blocking work they run (stance-detection's claims
+/// follower) keeps the test's runtime from ever finishing, and a failing
+/// test hangs instead of failing.
+impl Drop for Stage {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
     }
 }
 
