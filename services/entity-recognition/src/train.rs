@@ -350,19 +350,31 @@ fn build_items(encoder: &Encoder, sentences: &[conll::Sentence]) -> anyhow::Resu
             .iter()
             .map(|t| labels::tag_id(t).with_context(|| format!("unknown tag {t}")))
             .collect::<anyhow::Result<_>>()?;
-        for piece in encoder.encode(&s.words) {
-            let mut lab = vec![-100i64; piece.ids.len()];
-            for (k, &first) in piece.firsts.iter().enumerate() {
-                lab[first] = tags[piece.words.start + k];
-            }
-            items.push(Item {
-                piece,
-                labels: lab,
-                teacher: Vec::new(),
-            });
-        }
+        items.extend(windows(encoder, &s.words, Some(&tags)));
     }
     Ok(items)
+}
+
+/// A sentence's training windows: each word's first piece labelled with its
+/// gold tag where there are gold tags, everything else -100 (not scored).
+fn windows<'a, S: AsRef<str>>(
+    encoder: &Encoder,
+    words: &[S],
+    tags: Option<&'a [i64]>,
+) -> impl Iterator<Item = Item> + 'a {
+    encoder.encode(words).into_iter().map(move |piece| {
+        let mut labels = vec![-100i64; piece.ids.len()];
+        if let Some(tags) = tags {
+            for (k, &first) in piece.firsts.iter().enumerate() {
+                labels[first] = tags[piece.words.start + k];
+            }
+        }
+        Item {
+            piece,
+            labels,
+            teacher: Vec::new(),
+        }
+    })
 }
 
 /// Windows of unlabelled sentences (one per line), split into words the way
@@ -373,15 +385,8 @@ fn transfer_items(encoder: &Encoder, path: &Path) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
     for line in text.lines() {
         let words: Vec<&str> = crate::words::split(line).iter().map(|w| w.text).collect();
-        if words.is_empty() {
-            continue;
-        }
-        for piece in encoder.encode(&words) {
-            items.push(Item {
-                labels: vec![-100; piece.ids.len()],
-                piece,
-                teacher: Vec::new(),
-            });
+        if !words.is_empty() {
+            items.extend(windows(encoder, &words, None));
         }
     }
     Ok(items)

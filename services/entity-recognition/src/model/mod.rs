@@ -62,15 +62,6 @@ impl Precision {
     }
 }
 
-fn precision_name(p: Precision) -> &'static str {
-    match p {
-        Precision::Auto => "auto",
-        Precision::Float32 => "float32",
-        Precision::Bfloat16 => "bfloat16",
-        Precision::Int8 => "int8",
-    }
-}
-
 fn cpu_has_bf16() -> bool {
     std::fs::read_to_string("/proc/cpuinfo")
         .map(|s| s.contains(" amx_bf16") || s.contains(" avx512_bf16"))
@@ -150,32 +141,26 @@ impl NerModel {
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = NerNet::new(&vs.root(), &config);
         let (float, hash) = load_weights(&mut vs, &dir.join("model.safetensors"), runtime)?;
-        let precision = runtime.precision.resolve_tagger();
-        let runner = match precision {
-            Precision::Int8 => Runner::Int8(int8::Int8Tagger::new(&vs.variables(), &config)?),
-            _ => Runner::Float(Box::new(net)),
+        let (precision, runner) = match runtime.precision.resolve_tagger() {
+            Precision::Int8 => (
+                Precision::Int8,
+                Runner::Int8(int8::Int8Tagger::new(&vs.variables(), &config)?),
+            ),
+            _ => (float, Runner::Float(Box::new(net))),
         };
         // Float and int8 tag a little differently: the precision is part of
         // the version, so outputs of each are told apart.
         let version = format!(
             "ner-minilm-casing-l{}@{hash}-{}",
             config.num_hidden_layers,
-            precision_name(if precision == Precision::Int8 {
-                precision
-            } else {
-                float
-            })
+            format!("{precision:?}").to_lowercase()
         );
         Ok(NerModel {
             _vs: vs,
             runner,
             encoder: Encoder::from_vocab(&dir.join("vocab.txt"), runtime.max_pieces)?,
             batch_size: runtime.batch_size.max(1),
-            precision: if precision == Precision::Int8 {
-                precision
-            } else {
-                float
-            },
+            precision,
             version,
         })
     }
