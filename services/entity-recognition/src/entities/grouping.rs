@@ -3,8 +3,14 @@
 //! it); "SCO" is the "Shanghai Cooperation Organization" (initials); other
 //! mentions group by their text, whatever type each occurrence was tagged
 //! with, and the entity takes the type most of its mentions carry.
+//!
+//! Before grouping, a name means one thing throughout an article ("one sense
+//! per discourse"): where the tagger typed the same text differently in
+//! different sentences, every occurrence takes the type with the most
+//! confidence behind it. Without this, one sentence where "Kremlin" looked
+//! like a surname would make the Kremlin a person for the whole article.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use stancewire_proto::v1::EntityType;
 
@@ -34,6 +40,42 @@ fn initials(text: &str) -> String {
     text.split_whitespace()
         .filter_map(|w| w.chars().next().filter(|c| c.is_uppercase()))
         .collect()
+}
+
+/// Gives every occurrence of a name the type most of its confidence is on.
+/// A word of a person's full name ("Peskov" beside "Dmitry Peskov") is left
+/// alone: grouping joins it to the person, whatever it was tagged. Dates
+/// come from rules, not the tagger, and are never changed.
+pub(crate) fn consistent_types(mentions: &mut [Mention]) {
+    let full_name_words: HashSet<String> = mentions
+        .iter()
+        .filter(|m| m.kind == EntityType::Per)
+        .map(|m| tokens(&m.text))
+        .filter(|t| t.len() > 1)
+        .flatten()
+        .collect();
+    let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, m) in mentions.iter().enumerate() {
+        if m.kind != EntityType::Date {
+            by_text.entry(normalise(&m.text)).or_default().push(i);
+        }
+    }
+    for (text, same) in by_text {
+        let first = mentions[same[0]].kind;
+        if same.iter().all(|&i| mentions[i].kind == first) || full_name_words.contains(&text) {
+            continue;
+        }
+        let kind = most_confident(same.iter().map(|&i| &mentions[i])).unwrap_or(first);
+        for i in same {
+            let m = &mut mentions[i];
+            if m.kind != kind {
+                m.kind = kind;
+                if kind != EntityType::Per {
+                    m.role = None;
+                }
+            }
+        }
+    }
 }
 
 pub(crate) fn group(mentions: &[Mention]) -> Vec<Group> {
@@ -163,9 +205,14 @@ fn vote(g: &Group, mentions: &[Mention]) -> EntityType {
     {
         return EntityType::Org;
     }
+    most_confident(g.mentions.iter().map(|&i| &mentions[i])).unwrap_or(g.kind)
+}
+
+/// The type with the largest summed confidence over `mentions` (ties go to
+/// the type listed first in `EntityType`).
+fn most_confident<'a>(mentions: impl Iterator<Item = &'a Mention>) -> Option<EntityType> {
     let mut votes: Vec<(EntityType, f32)> = Vec::new();
-    for &i in &g.mentions {
-        let m = &mentions[i];
+    for m in mentions {
         match votes.iter_mut().find(|(k, _)| *k == m.kind) {
             Some((_, v)) => *v += m.score,
             None => votes.push((m.kind, m.score)),
@@ -174,7 +221,7 @@ fn vote(g: &Group, mentions: &[Mention]) -> EntityType {
     votes
         .into_iter()
         .max_by(|a, b| a.1.total_cmp(&b.1).then((b.0 as i32).cmp(&(a.0 as i32))))
-        .map_or(g.kind, |(k, _)| k)
+        .map(|(k, _)| k)
 }
 
 /// The canonical name: for a person the fullest name, otherwise the most
@@ -210,4 +257,79 @@ pub(crate) fn canonical_and_aliases(g: &Group, mentions: &[Mention]) -> (String,
             .unwrap_or_default()
     };
     (canonical, aliases.into_iter().map(|a| a.0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Mentions of `(text, type, confidence)`, one after another.
+    fn mentions(list: &[(&str, EntityType, f32)]) -> Vec<Mention> {
+        let mut at = 0;
+        list.iter()
+            .map(|&(text, kind, score)| {
+                let start = at;
+                at += text.chars().count() + 10;
+                Mention {
+                    start,
+                    end: start + text.chars().count(),
+                    text: text.into(),
+                    kind,
+                    score,
+                    in_title: false,
+                    role: (kind == EntityType::Per).then(|| ("spokesman".into(), 0, 9)),
+                    org_cue: false,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_name_takes_the_type_most_of_its_confidence_is_on() {
+        use EntityType::{Loc, Per};
+        let mut ms = mentions(&[
+            ("Kremlin", Per, 0.99),
+            ("Kremlin", Loc, 0.98),
+            ("Kremlin", Per, 0.99),
+            ("Kremlin", Loc, 1.0),
+            ("Kremlin", Loc, 1.0),
+            ("Moscow", Loc, 1.0),
+        ]);
+        consistent_types(&mut ms);
+        assert!(ms.iter().all(|m| m.kind == Loc), "{:?}", kinds(&ms));
+        assert!(ms.iter().all(|m| m.role.is_none()), "a place has no role");
+        let groups = group(&ms);
+        assert_eq!(groups.len(), 2, "Kremlin and Moscow");
+        assert_eq!(groups[0].mentions.len(), 5);
+    }
+
+    #[test]
+    fn a_word_of_a_full_name_is_left_to_join_its_person() {
+        use EntityType::{Org, Per};
+        let mut ms = mentions(&[
+            ("Dmitry Peskov", Per, 1.0),
+            ("Peskov", Org, 0.9),
+            ("Peskov", Org, 0.8),
+            ("Peskov", Per, 0.7),
+        ]);
+        consistent_types(&mut ms);
+        assert_eq!(kinds(&ms), [Per, Org, Org, Per], "left as tagged");
+        let groups = group(&ms);
+        assert_eq!(groups.len(), 1, "one person");
+        assert_eq!(groups[0].kind, Per);
+        assert_eq!(groups[0].mentions.len(), 4);
+    }
+
+    #[test]
+    fn names_typed_alike_everywhere_are_not_touched() {
+        use EntityType::{Org, Per};
+        let mut ms = mentions(&[("Reuters", Org, 0.6), ("Hewitt", Per, 0.4)]);
+        consistent_types(&mut ms);
+        assert_eq!(kinds(&ms), [Org, Per]);
+        assert!(ms[1].role.is_some());
+    }
+
+    fn kinds(ms: &[Mention]) -> Vec<EntityType> {
+        ms.iter().map(|m| m.kind).collect()
+    }
 }

@@ -43,6 +43,19 @@ const ORG_CUES: &[&str] = &[
     "press",
 ];
 
+/// Lower-case words a name never ends with.
+const NEVER_LAST: &[&str] = &["and", "or", "of", "the", "for", "in", "on", "at", "to", "&"];
+
+/// Drops the connecting words a tagged chunk ends with ("Shanghai
+/// Cooperation Organization and" when the next name starts a chunk of its
+/// own): the name ends before them. `None` when nothing is left.
+fn trim_trailing(words: &[&str], mut chunk: labels::Chunk) -> Option<labels::Chunk> {
+    while chunk.end > chunk.start && NEVER_LAST.contains(&words[chunk.end - 1]) {
+        chunk.end -= 1;
+    }
+    (chunk.end > chunk.start).then_some(chunk)
+}
+
 /// Splits a tagged chunk at "and" when one side is a lone acronym
 /// ("Shanghai Cooperation Organization and BRICS"): two names, not one.
 /// Names that contain "and" ("Bosnia and Herzegovina", "Food and Drug
@@ -138,6 +151,7 @@ pub fn build(
         let names: Vec<&str> = tagged.iter().map(|t| labels::TAGS[t.tag]).collect();
         for chunk in labels::chunks(&names)
             .into_iter()
+            .filter_map(|c| trim_trailing(&texts, c))
             .flat_map(|c| split_conjoined(&texts, c))
         {
             let start = sentence.words[chunk.start].start;
@@ -193,6 +207,7 @@ pub fn build(
         }
     }
     mentions.sort_by_key(|m| (m.start, m.end));
+    grouping::consistent_types(&mut mentions);
 
     let groups = grouping::group(&mentions);
     let title_mentions = find_in_title(&article.title, &groups, &mentions);
@@ -359,6 +374,35 @@ mod tests {
             .into_iter()
             .map(|c| words[c.start..c.end].join(" "))
             .collect()
+    }
+
+    #[test]
+    fn a_name_never_ends_with_a_connecting_word() {
+        let words: Vec<&str> = "the Shanghai Cooperation Organization and BRICS"
+            .split(' ')
+            .collect();
+        let chunk = |start, end| labels::Chunk {
+            kind: "ORG".into(),
+            start,
+            end,
+        };
+        let trimmed = trim_trailing(&words, chunk(1, 5)).unwrap();
+        assert_eq!(
+            words[trimmed.start..trimmed.end].join(" "),
+            "Shanghai Cooperation Organization"
+        );
+        assert_eq!(
+            trim_trailing(&words, chunk(5, 6)).unwrap().end,
+            6,
+            "BRICS stays"
+        );
+        assert!(trim_trailing(&words, chunk(0, 1)).is_none(), "nothing left");
+        let bank: Vec<&str> = "Bank of England".split(' ').collect();
+        assert_eq!(
+            trim_trailing(&bank, chunk(0, 3)).unwrap().end,
+            3,
+            "inside a name is fine"
+        );
     }
 
     #[test]
