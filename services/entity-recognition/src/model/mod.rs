@@ -110,22 +110,25 @@ impl Runtime {
 
 /// What runs the network: rust-bert in float, or the int8 pass.
 enum Runner {
-    Float(Box<NerNet>),
+    Float {
+        net: Box<NerNet>,
+        /// Held so the weights outlive the network that borrows their tensors.
+        _vs: nn::VarStore,
+    },
+    /// Owns its tensors: the float copies of its linear layers are freed.
     Int8(int8::Int8Tagger),
 }
 
 impl Runner {
     fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor) -> Tensor {
         match self {
-            Runner::Float(net) => net.forward_t(ids, mask, types, false),
+            Runner::Float { net, .. } => net.forward_t(ids, mask, types, false),
             Runner::Int8(tagger) => tagger.forward(ids, mask, types),
         }
     }
 }
 
 pub struct NerModel {
-    // Held so the weights outlive the network that borrows their tensors.
-    _vs: nn::VarStore,
     runner: Runner,
     encoder: Encoder,
     batch_size: usize,
@@ -146,7 +149,13 @@ impl NerModel {
                 Precision::Int8,
                 Runner::Int8(int8::Int8Tagger::new(&vs.variables(), &config)?),
             ),
-            _ => (float, Runner::Float(Box::new(net))),
+            _ => (
+                float,
+                Runner::Float {
+                    net: Box::new(net),
+                    _vs: vs,
+                },
+            ),
         };
         // Float and int8 tag a little differently: the precision is part of
         // the version, so outputs of each are told apart.
@@ -156,7 +165,6 @@ impl NerModel {
             format!("{precision:?}").to_lowercase()
         );
         Ok(NerModel {
-            _vs: vs,
             runner,
             encoder: Encoder::from_vocab(&dir.join("vocab.txt"), runtime.max_pieces)?,
             batch_size: runtime.batch_size.max(1),
