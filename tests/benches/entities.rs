@@ -1,10 +1,10 @@
 //! entity-recognition throughput on the BBC business articles (510 stories,
 //! cleaned by ingest into a fresh nisshi broker first):
 //!
-//! * the model alone: every sentence of every article tagged in batches of
-//!   64 windows sorted by length across articles, and the service's way (one
-//!   batch per article, so that an article's output never depends on its
-//!   neighbours) — words/s and sentences/s;
+//! * the model alone: every sentence of every article tagged in passes of
+//!   at most `batch_size` windows sorted by length across articles, and the
+//!   service's way (one article at a time, so that an article's output never
+//!   depends on its neighbours) — words/s and sentences/s;
 //! * the service through the broker: articles/s from `articles.raw` to
 //!   `articles.entities`, model loading included.
 //!

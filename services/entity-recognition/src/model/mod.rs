@@ -1,12 +1,13 @@
 //! The NER model: a MiniLM BERT token classifier with a casing feature,
 //! trained by this project (6 layers in `models/ner`, distilled to 2 in
-//! `models/ner-fast`; see their `MODEL_CARD.md`), and the batched tagging that the
-//! service and the evaluation share. It runs through rust-bert in float, or
+//! `models/ner-fast`, the default; see their `MODEL_CARD.md`), and the
+//! batched tagging that the service and the evaluation share. It runs through rust-bert in float, or
 //! through `int8.rs` with int8 linear layers.
 //!
 //! A model directory holds `config.json` (rust-bert's `BertConfig`),
 //! `vocab.txt` and `model.safetensors`.
 
+pub mod batching;
 pub mod casing;
 pub mod encode;
 pub mod int8;
@@ -74,7 +75,7 @@ pub struct Runtime {
     /// Intra-op threads (0: one per core).
     pub threads: usize,
     pub precision: Precision,
-    /// Windows per forward pass.
+    /// Most windows per forward pass (fewer where lengths differ: `batching.rs`).
     pub batch_size: usize,
     /// Most word pieces per window (longer sentences are windowed).
     pub max_pieces: usize,
@@ -212,8 +213,8 @@ pub struct Tagged {
     pub score: f32,
 }
 
-/// Windows from all sentences are sorted by length and batched, so padding
-/// stays small; each window's words are decoded under BIO constraints.
+/// Windows from all sentences are sorted by length and cut into passes
+/// where padding costs least (`batching.rs`); each window's words are decoded under BIO constraints.
 pub(crate) fn tag_sentences<S: AsRef<str>>(
     forward: impl Fn(&Tensor, &Tensor, &Tensor) -> Tensor,
     encoder: &Encoder,
@@ -231,7 +232,9 @@ pub(crate) fn tag_sentences<S: AsRef<str>>(
     let mut out: Vec<Vec<Tagged>> = sentences.iter().map(|w| vec![blank; w.len()]).collect();
     let n = labels::TAGS.len();
     tch::no_grad(|| {
-        for batch in items.chunks(batch_size.max(1)) {
+        let lengths: Vec<usize> = items.iter().map(|(_, p)| p.ids.len()).collect();
+        for pass in batching::passes(&lengths, batch_size, batching::PASS_COST) {
+            let batch = &items[pass];
             let (ids, types, mask) = pad(batch.iter().map(|(_, p)| p));
             let longest = ids.size()[1] as usize;
             // One copy out of libtorch per batch; the rest is plain Rust.

@@ -25,7 +25,7 @@ use anyhow::Context;
 use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
-use stancewire_entity_recognition::model::{load_weights, Precision, Runtime};
+use stancewire_entity_recognition::model::{batching, load_weights, Precision, Runtime};
 use tch::{nn, Device, Kind, Tensor};
 
 use crate::fnc::Relation;
@@ -409,17 +409,11 @@ pub fn embed_with(
         .iter()
         .map(|t| encoder.single(t, max_pieces))
         .collect();
-    let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| encoded[i].ids.len());
     let mut rows: Vec<Option<Tensor>> = (0..texts.len()).map(|_| None).collect();
-    tch::no_grad(|| {
-        for chunk in order.chunks(batch_size) {
-            let batch: Vec<&Encoded> = chunk.iter().map(|&i| &encoded[i]).collect();
-            let (ids, types, mask) = pad(&batch);
-            let e = embedder.forward(&ids, &mask, &types);
-            for (row, &i) in chunk.iter().enumerate() {
-                rows[i] = Some(e.get(row as i64));
-            }
+    in_passes(&encoded, batch_size, |pass, ids, mask, types| {
+        let e = embedder.forward(ids, mask, types);
+        for (row, &i) in pass.iter().enumerate() {
+            rows[i] = Some(e.get(row as i64));
         }
     });
     let rows: Vec<Tensor> = rows.into_iter().flatten().collect();
@@ -428,21 +422,37 @@ pub fn embed_with(
 
 /// agree / disagree / discuss probabilities for each encoded pair.
 pub fn classify_with(cross: &CrossNet, inputs: &[Encoded], batch_size: usize) -> Vec<[f32; 3]> {
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
-    order.sort_by_key(|&i| inputs[i].ids.len());
     let mut out = vec![[0.0f32; 3]; inputs.len()];
-    tch::no_grad(|| {
-        for chunk in order.chunks(batch_size.max(1)) {
-            let batch: Vec<&Encoded> = chunk.iter().map(|&i| &inputs[i]).collect();
-            let (ids, types, mask) = pad(&batch);
-            let p = cross
-                .forward_t(&ids, &mask, &types, false)
-                .softmax(-1, Kind::Float);
-            let flat: Vec<f32> = Vec::try_from(p.contiguous().view([-1])).unwrap_or_default();
-            for (row, &i) in chunk.iter().enumerate() {
-                out[i].copy_from_slice(&flat[row * 3..row * 3 + 3]);
-            }
+    in_passes(inputs, batch_size, |pass, ids, mask, types| {
+        let p = cross
+            .forward_t(ids, mask, types, false)
+            .softmax(-1, Kind::Float);
+        let flat: Vec<f32> = Vec::try_from(p.contiguous().view([-1])).unwrap_or_default();
+        for (row, &i) in pass.iter().enumerate() {
+            out[i].copy_from_slice(&flat[row * 3..row * 3 + 3]);
         }
     });
     out
+}
+
+/// Runs `forward` over `inputs` sorted by length and cut into the passes
+/// where padding costs least (entity-recognition's `batching.rs`), without
+/// gradients; `forward` gets each pass's input indexes and its
+/// `(ids, mask, types)`.
+fn in_passes(
+    inputs: &[Encoded],
+    batch_size: usize,
+    mut forward: impl FnMut(&[usize], &Tensor, &Tensor, &Tensor),
+) {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| inputs[i].ids.len());
+    let lengths: Vec<usize> = order.iter().map(|&i| inputs[i].ids.len()).collect();
+    tch::no_grad(|| {
+        for range in batching::passes(&lengths, batch_size, batching::PASS_COST) {
+            let pass = &order[range];
+            let batch: Vec<&Encoded> = pass.iter().map(|&i| &inputs[i]).collect();
+            let (ids, types, mask) = pad(&batch);
+            forward(pass, &ids, &mask, &types);
+        }
+    });
 }
