@@ -1,5 +1,5 @@
-//! The shipped NER models (the default 6-layer tagger and the distilled
-//! 2-layer `models/ner-fast`) on real text they never trained on: the first
+//! The shipped NER models (the default, distilled 2-layer `models/ner-fast`
+//! and the 6-layer `models/ner` it learned from) on real text they never trained on: the first
 //! 600 sentences of CoNLL-2003 dev, tagged the way the service tags, in each
 //! precision this machine can run. The full dev scores are in the model card
 //! (`entity-recognition eval`); this guards against a model or a runtime
@@ -8,7 +8,7 @@
 use stancewire_entity_recognition::{
     conll,
     eval::{self, LabelMap},
-    model::{shipped_dir, NerModel, Precision, Runtime},
+    model::{accurate_dir, shipped_dir, NerModel, Precision, Runtime},
 };
 use stancewire_tests::shared;
 
@@ -19,12 +19,11 @@ fn shipped_models_tag_conll_dev_in_float32_and_int8() {
         .into_iter()
         .take(600)
         .collect();
-    let fast = shipped_dir().join("../ner-fast");
     for (dir, precision) in [
         (shipped_dir(), Precision::Float32),
         (shipped_dir(), Precision::Int8),
-        (fast.clone(), Precision::Float32),
-        (fast, Precision::Int8),
+        (accurate_dir(), Precision::Float32),
+        (accurate_dir(), Precision::Int8),
     ] {
         let runtime = Runtime {
             threads: 2,

@@ -58,7 +58,8 @@ impl Default for Topics {
 #[serde(default)]
 pub struct ModelSettings {
     /// Model directory (config.json, vocab.txt, model.safetensors); empty:
-    /// the model that ships in `models/ner`.
+    /// the default that ships in `models/ner-fast` (`models/ner` is the
+    /// slower, more accurate choice).
     pub path: Option<PathBuf>,
     #[serde(flatten)]
     pub runtime: Runtime,

@@ -201,14 +201,20 @@ impl Int8Tagger {
 mod tests {
     use super::*;
     use crate::model::{
-        encode::Encoder, load_weights, net::NerNet, pad, shipped_dir, Precision, Runtime,
+        accurate_dir, encode::Encoder, load_weights, net::NerNet, pad, shipped_dir, Precision,
+        Runtime,
     };
     use rust_bert::Config;
     use tch::nn;
 
     #[test]
     fn int8_pass_tags_as_rust_bert_does_in_float() {
-        let dir = shipped_dir();
+        for dir in [shipped_dir(), accurate_dir()] {
+            int8_agrees_with_float(&dir);
+        }
+    }
+
+    fn int8_agrees_with_float(dir: &std::path::Path) {
         let config = BertConfig::from_file(dir.join("config.json"));
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = NerNet::new(&vs.root(), &config);
@@ -249,10 +255,11 @@ mod tests {
             .masked_select(&real.unsqueeze(-1))
             .mean(Kind::Float)
             .double_value(&[]);
+        let name = dir.display();
         assert!(
             agree >= 0.97,
-            "int8 agrees with float on {agree:.3} of pieces"
+            "{name}: int8 agrees with float on {agree:.3} of pieces"
         );
-        assert!(gap < 0.01, "mean probability gap {gap:.4}");
+        assert!(gap < 0.01, "{name}: mean probability gap {gap:.4}");
     }
 }
