@@ -1,9 +1,9 @@
 //! The shipped NER models (the default, distilled 2-layer `models/ner-fast`
-//! and the 6-layer `models/ner` it learned from) on real text they never trained on: the first
-//! 600 sentences of CoNLL-2003 dev, tagged the way the service tags, in each
-//! precision this machine can run. The full dev scores are in the model card
-//! (`entity-recognition eval`); this guards against a model or a runtime
-//! change that quietly breaks tagging.
+//! and the 6-layer `models/ner` it learned from) on real text they never
+//! trained on: the first 600 sentences of CoNLL-2003 dev, tagged the way the
+//! service tags, in each precision this machine can run. The full dev scores
+//! are in the model card (`entity-recognition eval`); this guards against a
+//! model or a runtime change that quietly breaks tagging.
 
 use stancewire_entity_recognition::{
     conll,

@@ -1,8 +1,8 @@
 //! The NER model: a MiniLM BERT token classifier with a casing feature,
 //! trained by this project (6 layers in `models/ner`, distilled to 2 in
 //! `models/ner-fast`, the default; see their `MODEL_CARD.md`), and the
-//! batched tagging that the service and the evaluation share. It runs through rust-bert in float, or
-//! through `int8.rs` with int8 linear layers.
+//! batched tagging that the service and the evaluation share. It runs
+//! through rust-bert in float, or through `int8.rs` with int8 linear layers.
 //!
 //! A model directory holds `config.json` (rust-bert's `BertConfig`),
 //! `vocab.txt` and `model.safetensors`.
@@ -225,7 +225,8 @@ pub struct Tagged {
 }
 
 /// Windows from all sentences are sorted by length and cut into passes
-/// where padding costs least (`batching.rs`); each window's words are decoded under BIO constraints.
+/// where padding costs least (`batching.rs`); each window's words are
+/// decoded under BIO constraints.
 pub(crate) fn tag_sentences<S: AsRef<str>>(
     forward: impl Fn(&Tensor, &Tensor, &Tensor) -> Tensor,
     encoder: &Encoder,
@@ -238,14 +239,13 @@ pub(crate) fn tag_sentences<S: AsRef<str>>(
             items.extend(encoder.encode(words).into_iter().map(|p| (s, p)));
         }
     }
-    items.sort_by_key(|(_, p)| p.ids.len());
     let blank = Tagged { tag: 0, score: 1.0 };
     let mut out: Vec<Vec<Tagged>> = sentences.iter().map(|w| vec![blank; w.len()]).collect();
     let n = labels::TAGS.len();
     tch::no_grad(|| {
         let lengths: Vec<usize> = items.iter().map(|(_, p)| p.ids.len()).collect();
-        for pass in batching::passes(&lengths, batch_size, batching::PASS_COST) {
-            let batch = &items[pass];
+        for pass in batching::by_length(&lengths, batch_size) {
+            let batch: Vec<&(usize, Piece)> = pass.iter().map(|&i| &items[i]).collect();
             let (ids, types, mask) = pad(batch.iter().map(|(_, p)| p));
             let longest = ids.size()[1] as usize;
             // One copy out of libtorch per batch; the rest is plain Rust.

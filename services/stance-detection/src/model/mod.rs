@@ -444,15 +444,12 @@ fn in_passes(
     batch_size: usize,
     mut forward: impl FnMut(&[usize], &Tensor, &Tensor, &Tensor),
 ) {
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
-    order.sort_by_key(|&i| inputs[i].ids.len());
-    let lengths: Vec<usize> = order.iter().map(|&i| inputs[i].ids.len()).collect();
+    let lengths: Vec<usize> = inputs.iter().map(|e| e.ids.len()).collect();
     tch::no_grad(|| {
-        for range in batching::passes(&lengths, batch_size, batching::PASS_COST) {
-            let pass = &order[range];
+        for pass in batching::by_length(&lengths, batch_size) {
             let batch: Vec<&Encoded> = pass.iter().map(|&i| &inputs[i]).collect();
             let (ids, types, mask) = pad(&batch);
-            forward(pass, &ids, &mask, &types);
+            forward(&pass, &ids, &mask, &types);
         }
     });
 }
