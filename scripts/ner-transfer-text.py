@@ -3,7 +3,7 @@
 
 Writes one sentence per line from news article bodies: the teacher model
 tags them and the student learns its tag distributions there too
-(`entity-recognition train --teacher ... --transfer FILE`). No gold tags are
+(`stancewire-lab ner-train --teacher ... --transfer FILE`). No gold tags are
 read or written.
 
 Sources, each capped at its own number of sentences (0 leaves it out):

@@ -16,11 +16,8 @@
 
 use std::time::{Duration, Instant};
 
-use stancewire_entity_recognition::{
-    config::ModelSettings,
-    entities,
-    model::{NerModel, Runtime},
-};
+use stancewire_entity_recognition::{config::ModelSettings, entities, model::NerModel};
+use stancewire_model::Runtime;
 use stancewire_proto::v1;
 use stancewire_tests::{
     apps::{clean_corpus, decode, entity_config, spawn_entity_recognition},
@@ -30,7 +27,7 @@ use stancewire_tests::{
 fn model_alone(articles: &[v1::Article], settings: &ModelSettings) {
     let runtime = &settings.runtime;
     let threads = runtime.apply();
-    let model = NerModel::load(&settings.dir(), runtime).unwrap();
+    let model = NerModel::load(&settings.dir(), runtime, settings.max_pieces).unwrap();
     println!("model {} ({:?})", model.version, settings.dir());
     let sentences: Vec<Vec<Vec<&str>>> = articles
         .iter()
@@ -118,6 +115,7 @@ fn main() {
             threads: 2,
             ..Runtime::default()
         },
+        ..ModelSettings::default()
     };
     if let Ok(p) = std::env::var("STANCEWIRE_BENCH_PRECISION") {
         settings.runtime.precision = serde_json::from_value(p.into()).expect("a precision");

@@ -13,6 +13,7 @@ use std::{path::PathBuf, time::Instant};
 
 use futures::StreamExt;
 use stancewire_ingest::{config::IngestConfig, files, startup};
+use stancewire_stage::Service;
 use stancewire_stage::{metrics::Metrics, Shutdown};
 use stancewire_tests::{peak_rss_mb, shared, Broker};
 
@@ -51,7 +52,7 @@ async fn file_path(broker: &Broker, name: &str, path: PathBuf) {
 async fn http_path(broker: &Broker, dir: PathBuf) {
     let dedup = tempfile::tempdir().unwrap();
     let c = config(broker, &dedup);
-    let app = startup::Application::build(&c).await.unwrap();
+    let app = startup::Ingest::build(&c).await.unwrap();
     let url = format!("http://127.0.0.1:{}/v1/articles", app.port());
     let shutdown = Shutdown::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
@@ -105,7 +106,7 @@ const BATCH: usize = 100;
 async fn http_batch_path(broker: &Broker, dir: PathBuf) {
     let dedup = tempfile::tempdir().unwrap();
     let c = config(broker, &dedup);
-    let app = startup::Application::build(&c).await.unwrap();
+    let app = startup::Ingest::build(&c).await.unwrap();
     let url = format!("http://127.0.0.1:{}/v1/articles/batch", app.port());
     let shutdown = Shutdown::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));

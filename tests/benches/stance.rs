@@ -59,7 +59,7 @@ async fn track(
 /// Seconds per call of each part of the model, on the tagged articles.
 fn model_alone(records: &[v1::EnrichedArticle], claims: &[String]) {
     use stancewire_stance_detection::model::{classify_with, StanceModel};
-    let runtime = stancewire_entity_recognition::model::Runtime {
+    let runtime = stancewire_model::Runtime {
         threads: 2,
         batch_size: 32,
         ..Default::default()
@@ -94,7 +94,7 @@ fn model_alone(records: &[v1::EnrichedArticle], claims: &[String]) {
     let judge = started.elapsed().as_secs_f64();
     let related = judged
         .iter()
-        .filter(|j| j.relation != stancewire_stance_detection::fnc::Relation::Unrelated)
+        .filter(|j| j.relation != stancewire_stance_detection::model::Relation::Unrelated)
         .count();
     println!(
         "model: embedding {} articles ({} sentences) {:.3} s/article; judging {} (article, claim) pairs {:.2} ms/pair ({} related, read by the cross-encoder)",

@@ -2,11 +2,11 @@
 //! and helpers to read their records back.
 
 use rdkafka::message::{Message, OwnedMessage};
-use stancewire_entity_recognition::{config::EntityConfig, startup as er_startup};
-use stancewire_ingest::{config::IngestConfig, startup::Application};
+use stancewire_entity_recognition::{config::EntityConfig, startup::EntityRecognition};
+use stancewire_ingest::{config::IngestConfig, startup::Ingest as IngestService};
 use stancewire_proto::v1;
-use stancewire_stage::{codec, Record, Shutdown};
-use stancewire_stance_detection::{config::StanceConfig, startup as sd_startup};
+use stancewire_stage::{codec, Record, Service, Shutdown};
+use stancewire_stance_detection::{config::StanceConfig, startup::StanceDetection};
 
 use crate::{header, post, Broker};
 
@@ -32,7 +32,7 @@ pub fn config_for(broker: &Broker, dir: &tempfile::TempDir) -> IngestConfig {
 pub async fn spawn_ingest(broker: &Broker) -> Ingest {
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(broker, &dir);
-    let app = Application::build(&config).await.expect("ingest builds");
+    let app = IngestService::build(&config).await.expect("ingest builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let shutdown = Shutdown::new();
     let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
@@ -118,7 +118,7 @@ pub fn entity_config(broker: &Broker) -> EntityConfig {
 }
 
 pub async fn spawn_entity_recognition(config: &EntityConfig) -> Stage {
-    let app = er_startup::Application::build(config)
+    let app = EntityRecognition::build(config)
         .await
         .expect("entity-recognition builds");
     Stage::start(app.port(), |shutdown| app.run_until_stopped(shutdown))
@@ -134,7 +134,7 @@ pub fn stance_config(broker: &Broker) -> StanceConfig {
 }
 
 pub async fn spawn_stance_detection(config: &StanceConfig) -> Stage {
-    let app = sd_startup::Application::build(config)
+    let app = StanceDetection::build(config)
         .await
         .expect("stance-detection builds");
     Stage::start(app.port(), |shutdown| app.run_until_stopped(shutdown))

@@ -13,7 +13,7 @@ use std::{
 
 use rdkafka::{
     consumer::{Consumer, StreamConsumer},
-    message::{Headers, Message, OwnedMessage},
+    message::{Message, OwnedMessage},
     ClientConfig,
 };
 
@@ -179,11 +179,7 @@ pub async fn read_topic(
 
 /// The value of a header, as text.
 pub fn header(msg: &OwnedMessage, name: &str) -> Option<String> {
-    msg.headers()?
-        .iter()
-        .find(|h| h.key == name)
-        .and_then(|h| h.value)
-        .map(|v| String::from_utf8_lossy(v).into_owned())
+    stancewire_stage::codec::header(msg.headers(), name)
 }
 
 /// Path of a file under the shared data folder beside the checkout.

@@ -2,7 +2,7 @@
 //! article-extraction benchmark, scored the benchmark's way, through
 //! ingest's own HTML path. Guards the quality the README reports.
 
-use stancewire_ingest::extract::{extract_file, score_pages};
+use stancewire_lab::extraction::{extract_file, score_pages};
 use stancewire_tests::shared;
 
 #[test]

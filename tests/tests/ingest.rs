@@ -8,11 +8,11 @@ use rdkafka::Message;
 use serde_json::Value;
 use stancewire_ingest::{
     feeds::{gunzip, FeedPoller, FeedSettings},
-    startup::{self, Application},
+    startup::{self, Ingest as IngestService},
     submission::Limits,
 };
 use stancewire_proto::v1;
-use stancewire_stage::{metrics::Metrics, Shutdown};
+use stancewire_stage::{metrics::Metrics, Service, Shutdown};
 use stancewire_tests::{
     apps::{chars, config_for, decode, spawn_ingest, Ingest},
     header, post, project, read_topic, shared, wait_ready, Broker,
@@ -153,7 +153,7 @@ async fn dedup_state_survives_a_restart() {
     task.await.unwrap().unwrap();
 
     // Same dedup file, new process state.
-    let app = Application::build(&config).await.unwrap();
+    let app = IngestService::build(&config).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let shutdown = Shutdown::new();
     let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));

@@ -2,14 +2,15 @@
 //! and the 6-layer `models/ner` it learned from) on real text they never
 //! trained on: the first 600 sentences of CoNLL-2003 dev, tagged the way the
 //! service tags, in each precision this machine can run. The full dev scores
-//! are in the model card (`entity-recognition eval`); this guards against a
+//! are in the model card (`stancewire-lab ner-eval`); this guards against a
 //! model or a runtime change that quietly breaks tagging.
 
-use stancewire_entity_recognition::{
+use stancewire_entity_recognition::model::{accurate_dir, shipped_dir, NerModel, MAX_PIECES};
+use stancewire_lab::ner::{
     conll,
     eval::{self, LabelMap},
-    model::{accurate_dir, shipped_dir, NerModel, Precision, Runtime},
 };
+use stancewire_model::{Precision, Runtime};
 use stancewire_tests::shared;
 
 #[test]
@@ -31,7 +32,7 @@ fn shipped_models_tag_conll_dev_in_float32_and_int8() {
             ..Runtime::default()
         };
         runtime.apply();
-        let model = NerModel::load(&dir, &runtime).unwrap();
+        let model = NerModel::load(&dir, &runtime, MAX_PIECES).unwrap();
         assert_eq!(model.precision, precision);
         let report = eval::tag_and_score(&sentences, LabelMap::Conll, |words| model.tag(words));
         println!(

@@ -8,13 +8,12 @@ use rdkafka::Message;
 use stancewire_proto::v1;
 use stancewire_stage::{
     codec::{self, WireFormat},
+    config::DeliveryMode,
     config::KafkaSettings,
-    dead_letter::Failure,
-    delivery::DeliveryMode,
     http::Readiness,
     metrics::Metrics,
     stage::{self, Emit, Topics, Transform},
-    Shutdown,
+    Failure, FailureKind, Shutdown,
 };
 use stancewire_tests::{header, read_topic, Broker, Storage};
 
@@ -31,7 +30,10 @@ impl Transform for Shout {
                     panic!("poisoned record");
                 }
                 if a.title.is_empty() {
-                    return Err(Failure::new("no_title", "article has no title"));
+                    return Err(Failure::new(
+                        FailureKind::InvalidRecord,
+                        "article has no title",
+                    ));
                 }
                 let mut out = a.clone();
                 out.title = a.title.to_uppercase();
@@ -151,7 +153,7 @@ async fn the_loop_transforms_dead_letters_and_commits() {
         .collect();
     letters.sort_by(|a, b| a.error_kind.cmp(&b.error_kind));
     let kinds: Vec<&str> = letters.iter().map(|d| d.error_kind.as_str()).collect();
-    assert_eq!(kinds, vec!["decode", "no_title", "panic"]);
+    assert_eq!(kinds, vec!["decode", "invalid_record", "panic"]);
     let garbage = &letters[0];
     assert_eq!(garbage.payload, b"{this is not a record");
     assert_eq!(garbage.key, b"garbage");

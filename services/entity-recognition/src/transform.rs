@@ -7,13 +7,13 @@ use std::sync::Mutex;
 
 use stancewire_proto::v1;
 use stancewire_stage::{
-    content_version,
-    dead_letter::Failure,
-    derived_meta,
+    content_version, derived_meta,
+    limits::ArticleLimits,
     stage::{Emit, Transform},
+    Failure, FailureKind,
 };
 
-use crate::{config::Limits, entities, model::NerModel};
+use crate::{entities, model::NerModel};
 
 pub const STAGE: &str = "entity-recognition";
 
@@ -22,12 +22,12 @@ pub struct Recognize {
     /// so the lock is never contended.
     model: Mutex<NerModel>,
     model_version: String,
-    limits: Limits,
+    limits: ArticleLimits,
     output: String,
 }
 
 impl Recognize {
-    pub fn new(model: NerModel, limits: Limits, output: impl Into<String>) -> Self {
+    pub fn new(model: NerModel, limits: ArticleLimits, output: impl Into<String>) -> Self {
         Recognize {
             model_version: model.version.clone(),
             model: Mutex::new(model),
@@ -42,7 +42,12 @@ impl Recognize {
             .meta
             .as_ref()
             .filter(|m| !m.article_id.is_empty())
-            .ok_or_else(|| Failure::new("invalid_record", "the article has no meta.article_id"))?;
+            .ok_or_else(|| {
+                Failure::new(
+                    FailureKind::InvalidRecord,
+                    "the article has no meta.article_id",
+                )
+            })?;
         self.limits.check(article, "the NER model reads")?;
         let sentences = entities::sentence_words(article);
         let words: Vec<Vec<&str>> = sentences

@@ -26,7 +26,7 @@ use axum::{
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use stancewire_stage::dead_letter::Failure;
+use stancewire_stage::{Failure, FailureKind};
 
 use crate::{
     article::Built,
@@ -87,7 +87,7 @@ async fn parse(
 ) -> Result<Submission, Failure> {
     let media_type = media_type(headers).ok_or_else(|| {
         Failure::new(
-            "unsupported_content_type",
+            FailureKind::UnsupportedContentType,
             "missing Content-Type: send application/json, text/html or text/plain",
         )
     })?;
@@ -97,7 +97,7 @@ async fn parse(
         .await
         .map_err(|_| {
             Failure::new(
-                "too_large",
+                FailureKind::TooLarge,
                 format!(
                     "body is over the limit of {} bytes",
                     api.limits.max_body_bytes
@@ -129,7 +129,7 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
         return rejected(
             &api,
             Failure::new(
-                "unsupported_content_type",
+                FailureKind::UnsupportedContentType,
                 "a batch is JSON Lines: send Content-Type: application/x-ndjson",
             ),
         );
@@ -139,7 +139,7 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
         return rejected(
             &api,
             Failure::new(
-                "too_large",
+                FailureKind::TooLarge,
                 format!("batch is over the limit of {limit} bytes"),
             ),
         );
@@ -150,13 +150,16 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
         .map(<[u8]>::to_vec)
         .collect();
     if lines.is_empty() {
-        return rejected(&api, Failure::new("empty_body", "the batch has no lines"));
+        return rejected(
+            &api,
+            Failure::new(FailureKind::EmptyBody, "the batch has no lines"),
+        );
     }
     if lines.len() > api.limits.max_batch_items {
         return rejected(
             &api,
             Failure::new(
-                "too_large",
+                FailureKind::TooLarge,
                 format!(
                     "batch has {} articles; the limit is {}",
                     lines.len(),
@@ -199,7 +202,7 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
         .map(|outcome| match outcome {
             Ok(o) => serde_json::to_value(o).unwrap_or_default(),
             Err(IngestError::Rejected(f)) => {
-                api.ingestor.metrics().error(f.kind);
+                api.ingestor.metrics().error(f.kind.as_str());
                 json!({"status": "rejected", "error": f.kind, "message": f.message})
             }
             Err(IngestError::Unavailable(msg)) => {
@@ -233,17 +236,37 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
 }
 
 fn rejected(api: &Api, f: Failure) -> Response {
-    api.ingestor.metrics().error(f.kind);
-    tracing::info!(kind = f.kind, reason = %f.message, "submission rejected");
-    let status = match f.kind {
-        "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "unsupported_content_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "malformed_json" | "invalid_utf8" | "invalid_field" | "missing_content" => {
-            StatusCode::BAD_REQUEST
-        }
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    error_response(status, f.kind, &f.message)
+    api.ingestor.metrics().error(f.kind.as_str());
+    tracing::info!(kind = %f.kind, reason = %f.message, "submission rejected");
+    error_response(status_of(f.kind), f.kind.as_str(), &f.message)
+}
+
+/// The HTTP status that answers a refused submission.
+fn status_of(kind: FailureKind) -> StatusCode {
+    match kind {
+        FailureKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FailureKind::UnsupportedContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        FailureKind::MalformedJson
+        | FailureKind::InvalidUtf8
+        | FailureKind::InvalidField
+        | FailureKind::MissingContent => StatusCode::BAD_REQUEST,
+        FailureKind::EmptyBody
+        | FailureKind::BinaryContent
+        | FailureKind::HtmlTooDeep
+        | FailureKind::NoText
+        | FailureKind::ExtractionFailed
+        | FailureKind::InvalidGzip
+        | FailureKind::UnreadableFile
+        | FailureKind::MalformedFeed
+        | FailureKind::FeedUnreachable
+        | FailureKind::PageUnreachable
+        | FailureKind::Decode
+        | FailureKind::InvalidRecord
+        | FailureKind::Transform
+        | FailureKind::Panic
+        | FailureKind::BodyTooLarge
+        | FailureKind::UnsupportedLanguage => StatusCode::UNPROCESSABLE_ENTITY,
+    }
 }
 
 fn error_response(status: StatusCode, kind: &str, message: &str) -> Response {

@@ -10,10 +10,11 @@
 use prost::Message;
 use stancewire_proto::v1;
 use stancewire_stage::content_version;
+use stancewire_text::sentences;
 use time::OffsetDateTime;
 
 use crate::{
-    clean::{language, sentences, CleanArticle},
+    clean::{language, CleanArticle},
     dedup::Fingerprint,
     fingerprint::{normalise_text, normalise_url, simhash},
     submission::Origin,

@@ -11,7 +11,7 @@
 use std::{sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
-use stancewire_stage::{dead_letter::Failure, Shutdown};
+use stancewire_stage::{Failure, FailureKind, Shutdown};
 use time::OffsetDateTime;
 
 use crate::{
@@ -87,7 +87,10 @@ impl FeedPoller {
     pub async fn poll_once(&mut self) -> PollReport {
         let mut report = PollReport::default();
         let origin = format!("feed:{}", self.feed.url);
-        let bytes = match self.fetch(&self.feed.url, "feed_unreachable").await {
+        let bytes = match self
+            .fetch(&self.feed.url, FailureKind::FeedUnreachable)
+            .await
+        {
             Ok(b) => b,
             Err(f) => {
                 self.feed_failed(&origin, &[], f).await;
@@ -98,7 +101,7 @@ impl FeedPoller {
             Ok(feed) => feed,
             Err(e) => {
                 let f = Failure::new(
-                    "malformed_feed",
+                    FailureKind::MalformedFeed,
                     format!("{} is not a valid RSS/Atom feed: {e}", self.feed.url),
                 );
                 self.feed_failed(&origin, &bytes, f).await;
@@ -128,7 +131,7 @@ impl FeedPoller {
                 (_, Some(link)) => self.page(link).await,
                 (Some(html), None) => Ok(html.clone()),
                 (None, None) => Err(Failure::new(
-                    "missing_content",
+                    FailureKind::MissingContent,
                     "feed item has neither content nor a link",
                 )),
             };
@@ -180,14 +183,14 @@ impl FeedPoller {
             self.ingestor.dead_letter(origin, payload, &f).await;
             self.last_error = Some(f.message);
         } else {
-            self.ingestor.metrics().error(f.kind);
+            self.ingestor.metrics().error(f.kind.as_str());
         }
     }
 
     /// The linked page: fetched over HTTP(S), or read from disk for
     /// `file://` links when the feed allows them.
     async fn page(&self, link: &str) -> Result<String, Failure> {
-        let bytes = self.fetch(link, "page_unreachable").await?;
+        let bytes = self.fetch(link, FailureKind::PageUnreachable).await?;
         let bytes = if link.ends_with(".gz") {
             gunzip(&bytes, &self.limits)?
         } else {
@@ -196,7 +199,7 @@ impl FeedPoller {
         decode_text(&bytes)
     }
 
-    async fn fetch(&self, url: &str, kind: &'static str) -> Result<Vec<u8>, Failure> {
+    async fn fetch(&self, url: &str, kind: FailureKind) -> Result<Vec<u8>, Failure> {
         let parsed = url::Url::parse(url)
             .map_err(|e| Failure::new(kind, format!("bad URL {url:?}: {e}")))?;
         match parsed.scheme() {
@@ -218,7 +221,7 @@ impl FeedPoller {
                     .is_some_and(|l| l as usize > self.limits.max_body_bytes)
                 {
                     return Err(Failure::new(
-                        "too_large",
+                        FailureKind::TooLarge,
                         format!("{url} is over the size limit"),
                     ));
                 }
@@ -228,7 +231,7 @@ impl FeedPoller {
                     .map_err(|e| Failure::new(kind, format!("reading {url} failed: {e}")))?;
                 if body.len() > self.limits.max_body_bytes {
                     return Err(Failure::new(
-                        "too_large",
+                        FailureKind::TooLarge,
                         format!("{url} is over the size limit"),
                     ));
                 }
@@ -256,10 +259,10 @@ pub fn gunzip(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, Failure> {
     flate2::read::GzDecoder::new(bytes)
         .take(limits.max_body_bytes as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|e| Failure::new("invalid_gzip", format!("not valid gzip: {e}")))?;
+        .map_err(|e| Failure::new(FailureKind::InvalidGzip, format!("not valid gzip: {e}")))?;
     if out.len() > limits.max_body_bytes {
         return Err(Failure::new(
-            "too_large",
+            FailureKind::TooLarge,
             "decompressed page is over the size limit",
         ));
     }

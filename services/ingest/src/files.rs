@@ -15,7 +15,7 @@ use std::{
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use stancewire_stage::dead_letter::Failure;
+use stancewire_stage::{Failure, FailureKind};
 
 use crate::{
     feeds::gunzip,
@@ -201,7 +201,7 @@ fn read_units(path: &Path, limits: &Limits) -> Vec<Unit> {
                 origin,
                 payload: Vec::new(),
                 parsed: Err(Failure::new(
-                    "unreadable_file",
+                    FailureKind::UnreadableFile,
                     format!("cannot read {}: {e}", path.display()),
                 )),
             }]
@@ -248,12 +248,33 @@ fn read_units(path: &Path, limits: &Limits) -> Vec<Unit> {
     }]
 }
 
+/// A plain-text file as `ingest files` reads it (UTF-8, else Windows-1252;
+/// the headline on the first line), with its decoded text: for tools that
+/// map what the pipeline found back to the file.
+pub fn read_text_file(path: &Path, limits: &Limits) -> Result<(String, Submission), Failure> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Failure::new(
+            FailureKind::UnreadableFile,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let text = decode_legacy_text(&bytes)?;
+    let origin = Origin::file(path.display().to_string());
+    let sub = Submission::new(
+        Content::Text(text.clone()),
+        Hints::default(),
+        origin,
+        limits,
+    )?;
+    Ok((text, sub))
+}
+
 /// Text files carry no charset: UTF-8, else Windows-1252 (a superset of
 /// Latin-1, the usual legacy encoding of English text corpora — one BBC
 /// article spells "£" as byte 0xA3). Binary data is still refused.
 fn decode_legacy_text(bytes: &[u8]) -> Result<String, Failure> {
     match decode_text(bytes) {
-        Err(f) if f.kind == "invalid_utf8" => {
+        Err(f) if f.kind == FailureKind::InvalidUtf8 => {
             Ok(encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned())
         }
         other => other,
@@ -303,7 +324,10 @@ fn reuters_units(
                     file_origin(),
                     limits,
                 ),
-                _ => Err(Failure::new("empty_body", "Reuters document has no <BODY>")),
+                _ => Err(Failure::new(
+                    FailureKind::EmptyBody,
+                    "Reuters document has no <BODY>",
+                )),
             };
             Unit {
                 origin: format!("{origin}#NEWID={id}"),
@@ -426,7 +450,10 @@ January &amp; improving prospects for the coming temporao.
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(units[1].parsed.as_ref().unwrap_err().kind, "empty_body");
+        assert_eq!(
+            units[1].parsed.as_ref().unwrap_err().kind,
+            FailureKind::EmptyBody
+        );
         assert_eq!(units[1].origin, "file:x.sgm#NEWID=2");
     }
 
@@ -436,7 +463,7 @@ January &amp; improving prospects for the coming temporao.
         assert_eq!(decode_legacy_text("caf\u{e9}".as_bytes()).unwrap(), "café");
         assert_eq!(
             decode_legacy_text(b"\x00\x01bin").unwrap_err().kind,
-            "binary_content"
+            FailureKind::BinaryContent
         );
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use stancewire_stage::{
-    dead_letter::{DeadLetters, Failure},
+    dead_letter::DeadLetters,
+    failure::{Failure, FailureKind},
     metrics::Metrics,
     publisher::Publisher,
 };
@@ -111,7 +112,7 @@ impl Ingestor {
         .await
         .map_err(|e| {
             IngestError::Rejected(Failure::new(
-                "extraction_failed",
+                FailureKind::ExtractionFailed,
                 format!("cleaning crashed: {e}"),
             ))
         })?
@@ -184,7 +185,7 @@ impl Ingestor {
     /// Sends input that could not be ingested to the dead-letter topic.
     /// `origin` says where it came from (`feed:URL`, `file:PATH`).
     pub async fn dead_letter(&self, origin: &str, payload: &[u8], failure: &Failure) {
-        self.metrics.error(failure.kind);
+        self.metrics.error(failure.kind.as_str());
         let dl = self.dead_letters.for_origin(origin, payload, failure);
         if let Err(e) = self.dead_letters.send(&dl, failure.kind).await {
             tracing::error!(error = %e, origin, reason = %failure, "could not dead-letter a failed input");

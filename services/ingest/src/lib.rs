@@ -7,16 +7,13 @@
 //! * [`dedup`] and [`fingerprint`] drop stories already produced;
 //! * [`ingestor`] is the one job every source shares;
 //! * [`api`], [`feeds`] and [`files`] are the sources;
-//! * [`startup`] wires them to the broker and the HTTP server;
-//! * [`extraction_eval`] scores HTML extraction the benchmark's way.
+//! * [`startup`] wires them to the broker and the HTTP server.
 
 pub mod api;
 pub mod article;
 pub mod clean;
 pub mod config;
 pub mod dedup;
-pub mod extract;
-pub mod extraction_eval;
 pub mod feeds;
 pub mod files;
 pub mod fingerprint;

@@ -1,22 +1,18 @@
-//! Wiring: the producer, dead-letter sink and dedup store behind one
-//! [`Ingestor`], the HTTP server (API + health + metrics) and the feed
-//! pollers — built apart from running, so tests can bind port 0 and learn
-//! the port before the service starts.
+//! Start-up: the producer, dead-letter sink and dedup store behind one
+//! [`Ingestor`], its HTTP API and feed pollers on the service skeleton
+//! (`stancewire_stage::service`); and the `files` command.
 
 use std::{sync::Arc, time::Duration};
 
-use axum::Router;
 use rdkafka::producer::Producer;
 use stancewire_stage::{
-    dead_letter::DeadLetters,
-    http::{self, Readiness},
-    metrics::Metrics,
-    publisher::Publisher,
-    Shutdown,
+    config::LogSettings, dead_letter::DeadLetters, http::Readiness, metrics::Metrics,
+    publisher::Publisher, App, Service, Shutdown,
 };
-use tokio::net::TcpListener;
 
-use crate::{api, config::IngestConfig, dedup::Dedup, feeds::FeedPoller, ingestor::Ingestor};
+use crate::{
+    api, config::IngestConfig, dedup::Dedup, feeds::FeedPoller, files, ingestor::Ingestor,
+};
 
 /// The ingestor every source shares.
 pub fn ingestor(config: &IngestConfig, metrics: &Metrics) -> anyhow::Result<Arc<Ingestor>> {
@@ -36,64 +32,89 @@ pub fn ingestor(config: &IngestConfig, metrics: &Metrics) -> anyhow::Result<Arc<
     )))
 }
 
-pub struct Application {
-    listener: TcpListener,
-    router: Router,
-    ingestor: Arc<Ingestor>,
-    pollers: Vec<FeedPoller>,
-    readiness: Readiness,
+pub struct Ingest;
+
+/// ingest's commands besides `serve`.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Ingest files and directories (.txt, .html, .html.gz, .json, .jsonl, .sgm), then exit.
+    Files {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// Articles in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
-impl Application {
-    pub async fn build(config: &IngestConfig) -> anyhow::Result<Self> {
-        let metrics = Metrics::new("ingest");
-        let ingestor = ingestor(config, &metrics)?;
-        let readiness = Readiness::default();
+impl Service for Ingest {
+    const NAME: &'static str = "ingest";
+    type Config = IngestConfig;
+    type Command = Command;
+
+    fn log(config: &IngestConfig) -> &LogSettings {
+        &config.stage.log
+    }
+
+    /// The HTTP API, the feed pollers, readiness (the broker answers) and
+    /// the dedup window's pruning; on shutdown, in-flight requests finish
+    /// and the producer is flushed last.
+    async fn build(config: &IngestConfig) -> anyhow::Result<App> {
+        let app = App::bind(Self::NAME, config.stage.http.listen).await?;
+        let ingestor = ingestor(config, app.metrics())?;
         let limits = config.limits.limits();
-        let router = api::router(ingestor.clone(), limits)
-            .merge(http::ops_router(readiness.clone(), metrics.clone()));
-        let listener = http::bind(config.stage.http.listen).await?;
-        let pollers = config
-            .feeds
-            .iter()
-            .map(|f| FeedPoller::new(f.clone(), ingestor.clone(), limits))
-            .collect();
-        Ok(Application {
-            listener,
-            router,
-            ingestor,
-            pollers,
-            readiness,
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
-    }
-
-    /// Serves until `shutdown` fires, then drains requests and flushes.
-    pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let mut tasks = tokio::task::JoinSet::new();
-        for poller in self.pollers {
-            tasks.spawn(poller.run(shutdown.clone()));
+        let readiness = app.readiness().clone();
+        let mut app = app
+            .routes(api::router(ingestor.clone(), limits))
+            .task("readiness", {
+                let probe = ingestor.publisher().clone();
+                move |shutdown| watch_readiness(probe, readiness, shutdown)
+            })
+            .task("dedup-prune", {
+                let ingestor = ingestor.clone();
+                move |shutdown| prune_hourly(ingestor, shutdown)
+            });
+        for feed in &config.feeds {
+            let poller = FeedPoller::new(feed.clone(), ingestor.clone(), limits);
+            app = app.task("feed", move |shutdown| async move {
+                poller.run(shutdown).await;
+                Ok(())
+            });
         }
-        tasks.spawn(watch_readiness(
-            self.ingestor.publisher().clone(),
-            self.readiness.clone(),
-            shutdown.clone(),
-        ));
-        tasks.spawn(prune_hourly(self.ingestor.clone(), shutdown.clone()));
-        let served = http::serve(self.listener, self.router, shutdown.clone()).await;
-        shutdown.trigger();
-        while tasks.join_next().await.is_some() {}
-        self.ingestor.flush();
-        tracing::info!("ingest stopped");
-        Ok(served?)
+        Ok(app.finally(move || ingestor.flush()))
+    }
+
+    async fn command(config: IngestConfig, command: Command) -> anyhow::Result<()> {
+        let Command::Files {
+            paths,
+            concurrency,
+            quiet,
+        } = command;
+        let metrics = Metrics::new(Self::NAME);
+        let ingestor = ingestor(&config, &metrics)?;
+        let report = files::ingest(
+            &paths,
+            ingestor,
+            config.limits.limits(),
+            concurrency,
+            !quiet,
+        )
+        .await?;
+        println!("{}", serde_json::to_string(&report)?);
+        Ok(())
     }
 }
 
 /// Ready while the broker answers metadata requests.
-async fn watch_readiness(probe: Publisher, readiness: Readiness, shutdown: Shutdown) {
+async fn watch_readiness(
+    probe: Publisher,
+    readiness: Readiness,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
     loop {
         let producer = probe.producer().clone();
         let ok = tokio::task::spawn_blocking(move || {
@@ -110,16 +131,16 @@ async fn watch_readiness(probe: Publisher, readiness: Readiness, shutdown: Shutd
         readiness.set(ok);
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(if ok { 10 } else { 1 })) => {}
-            _ = shutdown.triggered() => return,
+            _ = shutdown.triggered() => return Ok(()),
         }
     }
 }
 
-async fn prune_hourly(ingestor: Arc<Ingestor>, shutdown: Shutdown) {
+async fn prune_hourly(ingestor: Arc<Ingestor>, shutdown: Shutdown) -> anyhow::Result<()> {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
-            _ = shutdown.triggered() => return,
+            _ = shutdown.triggered() => return Ok(()),
         }
         match ingestor.dedup().prune() {
             Ok(n) => tracing::info!(pruned = n, "dedup window pruned"),

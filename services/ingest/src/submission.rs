@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use stancewire_proto::v1::SourceKind;
-use stancewire_stage::dead_letter::Failure;
+use stancewire_stage::{Failure, FailureKind};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 /// Limits on what ingest accepts.
@@ -103,17 +103,25 @@ impl Submission {
     /// Parses a JSON submission.
     pub fn from_json(bytes: &[u8], origin: Origin, limits: &Limits) -> Result<Self, Failure> {
         check_size(bytes, limits)?;
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| Failure::new("invalid_utf8", format!("body is not valid UTF-8: {e}")))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Failure::new(
+                FailureKind::InvalidUtf8,
+                format!("body is not valid UTF-8: {e}"),
+            )
+        })?;
         if text.trim().is_empty() {
-            return Err(Failure::new("empty_body", "the request body is empty"));
+            return Err(Failure::new(
+                FailureKind::EmptyBody,
+                "the request body is empty",
+            ));
         }
-        let j: JsonSubmission = serde_json::from_str(text)
-            .map_err(|e| Failure::new("malformed_json", format!("malformed JSON: {e}")))?;
+        let j: JsonSubmission = serde_json::from_str(text).map_err(|e| {
+            Failure::new(FailureKind::MalformedJson, format!("malformed JSON: {e}"))
+        })?;
         let content = match (j.html, j.text) {
             (Some(_), Some(_)) => {
                 return Err(Failure::new(
-                    "invalid_field",
+                    FailureKind::InvalidField,
                     "give either \"html\" or \"text\", not both",
                 ))
             }
@@ -121,7 +129,7 @@ impl Submission {
             (None, Some(t)) => Content::Text(t),
             (None, None) => {
                 return Err(Failure::new(
-                    "missing_content",
+                    FailureKind::MissingContent,
                     "the article needs an \"html\" or a \"text\" field",
                 ))
             }
@@ -129,7 +137,10 @@ impl Submission {
         let published_at = j.published.as_deref().map(parse_date).transpose()?;
         if let Some(url) = &j.url {
             url::Url::parse(url).map_err(|e| {
-                Failure::new("invalid_field", format!("\"url\" is not a valid URL: {e}"))
+                Failure::new(
+                    FailureKind::InvalidField,
+                    format!("\"url\" is not a valid URL: {e}"),
+                )
             })?;
         }
         let hints = Hints {
@@ -155,7 +166,7 @@ impl Submission {
             "text/plain" => false,
             other => {
                 return Err(Failure::new(
-                    "unsupported_content_type",
+                    FailureKind::UnsupportedContentType,
                     format!("unsupported content type {other:?}: send application/json, text/html or text/plain"),
                 ))
             }
@@ -185,7 +196,7 @@ impl Submission {
         }
         if body.trim().is_empty() {
             return Err(Failure::new(
-                "empty_body",
+                FailureKind::EmptyBody,
                 "the article body is empty or only white space",
             ));
         }
@@ -194,7 +205,7 @@ impl Submission {
             let depth = html_depth(html);
             if depth > limits.max_html_depth {
                 return Err(Failure::new(
-                    "html_too_deep",
+                    FailureKind::HtmlTooDeep,
                     format!(
                         "HTML nests {depth} elements deep; the limit is {}",
                         limits.max_html_depth
@@ -212,7 +223,7 @@ impl Submission {
 
 fn too_large(len: usize, limits: &Limits) -> Failure {
     Failure::new(
-        "too_large",
+        FailureKind::TooLarge,
         format!(
             "body is {len} bytes; the limit is {} bytes",
             limits.max_body_bytes
@@ -231,8 +242,12 @@ fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Failure> {
 /// valid UTF-8 either, but "binary" is the more useful message).
 pub fn decode_text(bytes: &[u8]) -> Result<String, Failure> {
     check_not_binary(bytes)?;
-    let s = std::str::from_utf8(bytes)
-        .map_err(|e| Failure::new("invalid_utf8", format!("body is not valid UTF-8: {e}")))?;
+    let s = std::str::from_utf8(bytes).map_err(|e| {
+        Failure::new(
+            FailureKind::InvalidUtf8,
+            format!("body is not valid UTF-8: {e}"),
+        )
+    })?;
     Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_string())
 }
 
@@ -245,7 +260,7 @@ fn check_not_binary(bytes: &[u8]) -> Result<(), Failure> {
         .count();
     if head.contains(&0) || controls * 10 > head.len() {
         return Err(Failure::new(
-            "binary_content",
+            FailureKind::BinaryContent,
             "body looks like binary data, not text or HTML",
         ));
     }
@@ -315,7 +330,7 @@ pub fn parse_date(s: &str) -> Result<OffsetDateTime, Failure> {
         .map(|d| d.midnight().assume_utc())
         .map_err(|_| {
             Failure::new(
-                "invalid_field",
+                FailureKind::InvalidField,
                 format!("\"published\" must be an RFC 3339 date-time or YYYY-MM-DD, got {s:?}"),
             )
         })
@@ -344,21 +359,24 @@ mod tests {
 
     #[test]
     fn each_bad_input_is_named() {
-        let cases: &[(&[u8], &str)] = &[
-            (b"{\"text\": ", "malformed_json"),
-            (b"   ", "empty_body"),
-            (b"{\"text\": \"   \"}", "empty_body"),
-            (b"{\"title\": \"x\"}", "missing_content"),
-            (b"{\"text\": \"a\", \"body\": \"b\"}", "malformed_json"),
+        let cases: &[(&[u8], FailureKind)] = &[
+            (b"{\"text\": ", FailureKind::MalformedJson),
+            (b"   ", FailureKind::EmptyBody),
+            (b"{\"text\": \"   \"}", FailureKind::EmptyBody),
+            (b"{\"title\": \"x\"}", FailureKind::MissingContent),
+            (
+                b"{\"text\": \"a\", \"body\": \"b\"}",
+                FailureKind::MalformedJson,
+            ),
             (
                 b"{\"text\": \"a\", \"published\": \"yesterday\"}",
-                "invalid_field",
+                FailureKind::InvalidField,
             ),
             (
                 b"{\"text\": \"a\", \"url\": \"not a url\"}",
-                "invalid_field",
+                FailureKind::InvalidField,
             ),
-            (b"\xff\xfe{}", "invalid_utf8"),
+            (b"\xff\xfe{}", FailureKind::InvalidUtf8),
         ];
         for (body, kind) in cases {
             let err = Submission::from_json(body, Origin::http(), &limits()).unwrap_err();
@@ -377,7 +395,7 @@ mod tests {
             &limits(),
         )
         .unwrap_err();
-        assert_eq!(err.kind, "binary_content");
+        assert_eq!(err.kind, FailureKind::BinaryContent);
         let err = Submission::from_raw(
             "image/png",
             b"x",
@@ -386,7 +404,7 @@ mod tests {
             &limits(),
         )
         .unwrap_err();
-        assert_eq!(err.kind, "unsupported_content_type");
+        assert_eq!(err.kind, FailureKind::UnsupportedContentType);
         let small = Limits {
             max_body_bytes: 10,
             ..limits()
@@ -399,7 +417,7 @@ mod tests {
             &small,
         )
         .unwrap_err();
-        assert_eq!(err.kind, "too_large");
+        assert_eq!(err.kind, FailureKind::TooLarge);
     }
 
     #[test]
@@ -413,7 +431,7 @@ mod tests {
             &limits(),
         )
         .unwrap_err();
-        assert_eq!(err.kind, "html_too_deep");
+        assert_eq!(err.kind, FailureKind::HtmlTooDeep);
         assert_eq!(
             html_depth(
                 "<html><body><p>a<p>b<br><img src=x/><div><span>x</span></div></body></html>"

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use stancewire_entity_recognition::{config::Limits as ArticleLimits, model::Runtime};
-use stancewire_stage::StageSettings;
+use stancewire_model::Runtime;
+use stancewire_stage::{limits::ArticleLimits, StageSettings};
 
 pub const DEFAULT_HTTP_PORT: u16 = 8083;
 
@@ -62,8 +62,13 @@ impl Default for Topics {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ModelSettings {
-    /// Model directory; empty: the model that ships in `models/stance`.
+    /// Stance model directory; empty: the model that ships in `models/stance`.
     pub path: Option<PathBuf>,
+    /// Attribution tagger directory; empty: the one that ships in
+    /// `models/attribution`.
+    pub attribution_path: Option<PathBuf>,
+    /// Threads, precision (`auto`, `float32`, `bfloat16`; this model has no
+    /// int8 pass) and most inputs per forward pass.
     #[serde(flatten)]
     pub runtime: Runtime,
 }
@@ -72,6 +77,7 @@ impl Default for ModelSettings {
     fn default() -> Self {
         ModelSettings {
             path: None,
+            attribution_path: None,
             runtime: Runtime {
                 batch_size: 32,
                 ..Runtime::default()
@@ -83,6 +89,12 @@ impl Default for ModelSettings {
 impl ModelSettings {
     pub fn dir(&self) -> PathBuf {
         self.path.clone().unwrap_or_else(crate::model::shipped_dir)
+    }
+
+    pub fn attribution_dir(&self) -> PathBuf {
+        self.attribution_path
+            .clone()
+            .unwrap_or_else(crate::attribution::shipped_dir)
     }
 }
 

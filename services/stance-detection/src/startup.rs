@@ -1,19 +1,13 @@
-//! Wiring: load the model, bind the HTTP port (health, readiness, metrics),
-//! load the tracked claims, then run the shared stage loop from
-//! `articles.entities` to `articles.enriched` and `stances`. Built apart
-//! from running, so tests can bind port 0 and learn the port.
+//! Start-up: load the models and the tracked claims, then run the shared
+//! stage loop from `articles.entities` to `articles.enriched` and `stances`
+//! on the service skeleton (`stancewire_stage::service`); and the `track`
+//! command, which publishes a claim to track.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use stancewire_stage::{
-    http::{self, Readiness},
-    metrics::Metrics,
-    stage::{self, Topics},
-    Shutdown,
-};
-use tokio::net::TcpListener;
+use stancewire_proto::v1;
+use stancewire_stage::{clock, config::LogSettings, stage, stage::Topics, App, Service};
 
 use crate::{
     config::StanceConfig, model::StanceModel, tracked, tracked::TrackedClaims, transform::Detect,
@@ -22,29 +16,42 @@ use crate::{
 /// Longest wait for the tracked claims before judging articles without them.
 const CLAIMS_LOAD_LIMIT: Duration = Duration::from_secs(60);
 
-pub struct Application {
-    config: StanceConfig,
-    listener: TcpListener,
-    router: Router,
-    metrics: Metrics,
-    readiness: Readiness,
-    transform: Arc<Detect>,
-    tracked: Arc<TrackedClaims>,
+pub struct StanceDetection;
+
+/// stance-detection's commands besides `serve`.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Publish a claim to track on the claims topic (or, with --delete,
+    /// stop tracking it); every stance-detection instance picks it up.
+    Track {
+        /// The claim's id (the topic's key).
+        id: String,
+        /// The claim, as a short sentence.
+        #[arg(required_unless_present = "delete")]
+        text: Option<String>,
+        /// Free-form labels for analytics.
+        #[arg(long)]
+        tag: Vec<String>,
+        #[arg(long)]
+        delete: bool,
+    },
 }
 
-impl Application {
-    pub async fn build(config: &StanceConfig) -> anyhow::Result<Self> {
+impl Service for StanceDetection {
+    const NAME: &'static str = "stance-detection";
+    type Config = StanceConfig;
+    type Command = Command;
+
+    fn log(config: &StanceConfig) -> &LogSettings {
+        &config.stage.log
+    }
+
+    async fn build(config: &StanceConfig) -> anyhow::Result<App> {
         let threads = config.model.runtime.apply();
-        let dir = config.model.dir();
-        let runtime = config.model.runtime.clone();
+        let (dir, runtime) = (config.model.dir(), config.model.runtime.clone());
         let model =
             tokio::task::spawn_blocking(move || StanceModel::load(&dir, &runtime)).await??;
-        tracing::info!(
-            model = %model.version,
-            precision = ?model.precision,
-            threads,
-            "stance model loaded"
-        );
+        tracing::info!(model = %model.version, threads, "stance model loaded");
         let tracked = TrackedClaims::new(config.limits.max_claim_chars);
         let transform = Arc::new(Detect::new(
             model,
@@ -52,54 +59,53 @@ impl Application {
             config.topics.clone(),
             tracked.clone(),
         ));
-        let metrics = Metrics::new("stance-detection");
-        let readiness = Readiness::default();
-        let router = http::ops_router(readiness.clone(), metrics.clone());
-        let listener = http::bind(config.stage.http.listen).await?;
-        Ok(Application {
-            config: config.clone(),
-            listener,
-            router,
-            metrics,
-            readiness,
-            transform,
-            tracked,
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
-    }
-
-    /// Runs the claims table, the stage and the HTTP server until `shutdown` fires.
-    pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let server = tokio::spawn(http::serve(self.listener, self.router, shutdown.clone()));
-        let claims = tokio::spawn(tracked::follow(
-            self.config.stage.kafka.clone(),
-            self.config.topics.claims.clone(),
-            self.tracked.clone(),
-            shutdown.clone(),
-        ));
-        if !self.tracked.wait_caught_up(CLAIMS_LOAD_LIMIT).await {
-            tracing::warn!(topic = %self.config.topics.claims, "tracked claims not loaded yet; judging articles with what has arrived");
-        }
+        let app = App::bind(Self::NAME, config.stage.http.listen).await?;
+        let (metrics, readiness) = (app.metrics().clone(), app.readiness().clone());
+        let (kafka, claims_topic) = (config.stage.kafka.clone(), config.topics.claims.clone());
+        let follower = (kafka.clone(), tracked.clone());
         let topics = Topics {
-            input: self.config.topics.input.clone(),
-            dead_letter: self.config.topics.dead_letter.clone(),
+            input: config.topics.input.clone(),
+            dead_letter: config.topics.dead_letter.clone(),
         };
-        let ran = stage::run(
-            self.config.stage.kafka.clone(),
-            topics,
-            self.transform,
-            self.metrics,
-            self.readiness,
-            shutdown.clone(),
+        Ok(app
+            .task("claims", move |shutdown| {
+                tracked::follow(follower.0, claims_topic, follower.1, shutdown)
+            })
+            .task("stage", move |shutdown| async move {
+                if !tracked.wait_caught_up(CLAIMS_LOAD_LIMIT).await {
+                    tracing::warn!(
+                        "tracked claims not loaded yet; judging articles with what has arrived"
+                    );
+                }
+                stage::run(kafka, topics, transform, metrics, readiness, shutdown).await
+            }))
+    }
+
+    async fn command(config: StanceConfig, command: Command) -> anyhow::Result<()> {
+        let Command::Track {
+            id,
+            text,
+            tag,
+            delete,
+        } = command;
+        let claim = text.filter(|_| !delete).map(|text| v1::TrackedClaim {
+            claim_id: id.clone(),
+            text,
+            created_at: Some(clock::now()),
+            tags: tag,
+        });
+        tracked::publish(
+            &config.stage.kafka,
+            &config.topics.claims,
+            &id,
+            claim.as_ref(),
         )
-        .await;
-        shutdown.trigger();
-        server.await??;
-        claims.await??;
-        tracing::info!("stance-detection stopped");
-        ran
+        .await?;
+        println!(
+            "{} {id} on {}",
+            if delete { "untracked" } else { "tracked" },
+            config.topics.claims
+        );
+        Ok(())
     }
 }

@@ -14,14 +14,15 @@ use std::time::Duration;
 use rdkafka::producer::FutureRecord;
 use rdkafka::{
     consumer::{BaseConsumer, Consumer},
-    message::{Headers, Message},
+    message::Message,
     Offset, TopicPartitionList,
 };
 use stancewire_proto::v1;
 use stancewire_stage::{
     codec,
+    kafka::{apply_overrides, client_config},
     metrics::Metrics,
-    publisher::{client_config, Publisher},
+    publisher::Publisher,
     KafkaSettings, Shutdown,
 };
 use tokio::sync::watch;
@@ -120,7 +121,7 @@ fn follow_blocking(
         .set("group.id", format!("{}-claims-table", settings.group_id))
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false");
-    stancewire_stage::publisher::apply_overrides(&mut config, settings);
+    apply_overrides(&mut config, settings);
     let consumer: BaseConsumer = config.create()?;
     let timeout = Duration::from_secs(5);
 
@@ -183,13 +184,8 @@ fn follow_blocking(
         match message.payload() {
             None => table.apply(&key, None),
             Some(payload) => {
-                let content_type = message.headers().and_then(|h| {
-                    h.iter()
-                        .find(|h| h.key == codec::CONTENT_TYPE)
-                        .and_then(|h| h.value)
-                        .and_then(|v| std::str::from_utf8(v).ok())
-                });
-                match codec::decode::<v1::TrackedClaim>(payload, content_type) {
+                let content_type = codec::header(message.headers(), codec::CONTENT_TYPE);
+                match codec::decode::<v1::TrackedClaim>(payload, content_type.as_deref()) {
                     Ok(claim) => table.apply(&key, Some(claim)),
                     Err(e) => {
                         tracing::warn!(key, offset = message.offset(), error = %e, "undecodable tracked claim skipped")

@@ -9,19 +9,17 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use stancewire_entity_recognition::entities::text::CharIndex;
 use stancewire_proto::v1;
 use stancewire_stage::{
-    content_version,
-    dead_letter::Failure,
-    derived_meta,
+    content_version, derived_meta,
     stage::{Emit, Transform},
+    Failure, FailureKind,
 };
+use stancewire_text::CharIndex;
 
 use crate::{
     config::{Limits, Topics},
-    fnc::Relation,
-    model::{self, Judgement, StanceModel},
+    model::{self, Judgement, Relation, StanceModel},
     speech::{self, Speech},
     tracked::TrackedClaims,
     verdict,
@@ -98,11 +96,15 @@ impl Detect {
             .meta
             .as_ref()
             .filter(|m| !m.article_id.is_empty())
-            .ok_or_else(|| Failure::new("invalid_record", "the record has no meta.article_id"))?;
-        let article = doc
-            .article
-            .as_ref()
-            .ok_or_else(|| Failure::new("invalid_record", "the record carries no article"))?;
+            .ok_or_else(|| {
+                Failure::new(
+                    FailureKind::InvalidRecord,
+                    "the record has no meta.article_id",
+                )
+            })?;
+        let article = doc.article.as_ref().ok_or_else(|| {
+            Failure::new(FailureKind::InvalidRecord, "the record carries no article")
+        })?;
         let chars = self
             .limits
             .article
@@ -114,7 +116,7 @@ impl Detect {
             .find(|s| s.start > s.end || s.end as usize > chars)
         {
             return Err(Failure::new(
-                "invalid_record",
+                FailureKind::InvalidRecord,
                 format!(
                     "sentence span {}..{} is outside the {chars}-character body",
                     bad.start, bad.end

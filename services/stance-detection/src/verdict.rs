@@ -12,8 +12,7 @@
 
 use stancewire_proto::v1;
 
-use crate::fnc::Relation;
-use crate::model::Judgement;
+use crate::model::{Judgement, Relation};
 
 /// What the article's sources say about `claim`, as agree / disagree /
 /// discuss weights; `None` when no source other than the claim's own

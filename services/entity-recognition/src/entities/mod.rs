@@ -6,13 +6,12 @@
 pub mod dates;
 pub mod grouping;
 pub mod roles;
-pub mod text;
 
 use stancewire_proto::v1::{self, EntityType};
+use stancewire_text::words::{self, Word};
+use stancewire_text::CharIndex;
 
 use crate::model::{labels, Tagged};
-use crate::words::{self, Word};
-use text::CharIndex;
 
 /// A mention before it becomes a record.
 #[derive(Debug, Clone)]

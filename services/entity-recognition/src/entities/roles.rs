@@ -225,7 +225,7 @@ mod tests {
     use super::*;
 
     fn role_before(sentence: &str, name: &str) -> Option<String> {
-        let words: Vec<&str> = crate::words::split(sentence)
+        let words: Vec<&str> = stancewire_text::words::split(sentence)
             .iter()
             .map(|w| w.text)
             .collect();
@@ -234,7 +234,7 @@ mod tests {
     }
 
     fn role_after(sentence: &str, name_last: &str) -> Option<String> {
-        let words: Vec<&str> = crate::words::split(sentence)
+        let words: Vec<&str> = stancewire_text::words::split(sentence)
             .iter()
             .map(|w| w.text)
             .collect();

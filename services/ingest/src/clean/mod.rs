@@ -2,16 +2,16 @@
 //!
 //! HTML goes through the extractor ([`html`]), plain text through the
 //! layout reader ([`text`]); both then lose their furniture
-//! ([`boilerplate`]). Language ([`language`]) and sentences ([`sentences`])
-//! are found on the clean body by the record builder.
+//! ([`boilerplate`]). Language ([`language`]) and sentences
+//! (`stancewire_text::sentences`) are found on the clean body by the record
+//! builder.
 
 pub mod boilerplate;
 pub mod html;
 pub mod language;
-pub mod sentences;
 pub mod text;
 
-use stancewire_stage::dead_letter::Failure;
+use stancewire_stage::{Failure, FailureKind};
 use time::OffsetDateTime;
 
 use crate::submission::{Content, Submission};
@@ -42,7 +42,7 @@ pub fn clean(sub: &Submission) -> Result<CleanArticle, Failure> {
         Content::Html(h) => {
             let page = html::extract(h, hints.url.as_deref()).map_err(|e| {
                 Failure::new(
-                    "extraction_failed",
+                    FailureKind::ExtractionFailed,
                     format!("could not extract the article: {e}"),
                 )
             })?;
@@ -57,7 +57,7 @@ pub fn clean(sub: &Submission) -> Result<CleanArticle, Failure> {
     let (paragraphs, furniture) = boilerplate::strip(paragraphs);
     if paragraphs.is_empty() {
         return Err(Failure::new(
-            "no_text",
+            FailureKind::NoText,
             "no article text was found in the submission",
         ));
     }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer, TruncationStrategy};
-use stancewire_entity_recognition::model::pad_rows;
+use stancewire_model::batching::pad_rows;
 use tch::Tensor;
 
 /// One encoded input: piece ids and segment (token type) ids.

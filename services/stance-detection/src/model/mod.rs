@@ -17,6 +17,7 @@
 
 pub mod encode;
 pub mod net;
+pub mod relation;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -25,17 +26,17 @@ use anyhow::Context;
 use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
-use stancewire_entity_recognition::model::{batching, load_weights, Precision, Runtime};
+use stancewire_model::{batching::in_passes, load_weights, models_dir, Precision, Runtime};
 use tch::{nn, Device, Kind, Tensor};
 
-use crate::fnc::Relation;
-use encode::{pad, Encoded, TextEncoder};
+use encode::{Encoded, TextEncoder};
 use net::{CrossNet, Embedder, RelateNet};
+pub use relation::Relation;
 use text::Bag;
 
 /// The model that ships with the project.
 pub fn shipped_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/stance")
+    models_dir().join("stance")
 }
 
 /// Input settings fixed at training time (`stance.json`).
@@ -217,7 +218,8 @@ impl StanceModel {
         let embedder = Embedder::new(&(&root / net::EMBEDDER), &config);
         let relate = RelateNet::new(&(&root / net::RELATE));
         let cross = CrossNet::new(&(&root / net::CROSS), &config);
-        let (precision, hash) = load_weights(&mut vs, &dir.join("model.safetensors"), runtime)?;
+        let precision = runtime.precision.resolve(false)?;
+        let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;
         Ok(StanceModel {
             _vs: vs,
             embedder,
@@ -227,7 +229,9 @@ impl StanceModel {
             settings,
             precision,
             batch_size: runtime.batch_size.max(1),
-            version: format!("stance-minilm-2stage@{hash}"),
+            // The precision changes the judgements a little: it is part of
+            // the version, so two hosts never emit different bytes under one.
+            version: format!("stance-minilm-2stage@{hash}-{}", precision.name()),
         })
     }
 
@@ -410,7 +414,7 @@ pub fn embed_with(
         .map(|t| encoder.single(t, max_pieces))
         .collect();
     let mut rows: Vec<Option<Tensor>> = (0..texts.len()).map(|_| None).collect();
-    in_passes(&encoded, batch_size, |pass, ids, mask, types| {
+    in_passes(&pieces(&encoded), batch_size, |pass, ids, mask, types| {
         let e = embedder.forward(ids, mask, types);
         for (row, &i) in pass.iter().enumerate() {
             rows[i] = Some(e.get(row as i64));
@@ -423,7 +427,7 @@ pub fn embed_with(
 /// agree / disagree / discuss probabilities for each encoded pair.
 pub fn classify_with(cross: &CrossNet, inputs: &[Encoded], batch_size: usize) -> Vec<[f32; 3]> {
     let mut out = vec![[0.0f32; 3]; inputs.len()];
-    in_passes(inputs, batch_size, |pass, ids, mask, types| {
+    in_passes(&pieces(inputs), batch_size, |pass, ids, mask, types| {
         let p = cross
             .forward_t(ids, mask, types, false)
             .softmax(-1, Kind::Float);
@@ -435,21 +439,10 @@ pub fn classify_with(cross: &CrossNet, inputs: &[Encoded], batch_size: usize) ->
     out
 }
 
-/// Runs `forward` over `inputs` sorted by length and cut into the passes
-/// where padding costs least (entity-recognition's `batching.rs`), without
-/// gradients; `forward` gets each pass's input indexes and its
-/// `(ids, mask, types)`.
-fn in_passes(
-    inputs: &[Encoded],
-    batch_size: usize,
-    mut forward: impl FnMut(&[usize], &Tensor, &Tensor, &Tensor),
-) {
-    let lengths: Vec<usize> = inputs.iter().map(|e| e.ids.len()).collect();
-    tch::no_grad(|| {
-        for pass in batching::by_length(&lengths, batch_size) {
-            let batch: Vec<&Encoded> = pass.iter().map(|&i| &inputs[i]).collect();
-            let (ids, types, mask) = pad(&batch);
-            forward(&pass, &ids, &mask, &types);
-        }
-    });
+/// The `(ids, types)` rows of encoded inputs, for `in_passes`.
+fn pieces(inputs: &[Encoded]) -> Vec<(&[i64], &[i64])> {
+    inputs
+        .iter()
+        .map(|e| (e.ids.as_slice(), e.types.as_slice()))
+        .collect()
 }

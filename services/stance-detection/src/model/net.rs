@@ -23,7 +23,7 @@ pub const CROSS: &str = "cross";
 
 /// Parameter groups while fine-tuning (the encoder slowly, the head fast),
 /// as the shared fine-tuning schedule sets them.
-pub use stancewire_entity_recognition::model::net::{ENCODER_GROUP, HEAD_GROUP};
+pub use stancewire_model::fine_tune::{ENCODER_GROUP, HEAD_GROUP};
 
 fn bert_out(
     bert: &BertModel<BertEmbeddings>,

@@ -32,9 +32,6 @@ mod speakers;
 mod stances;
 mod text;
 
-#[cfg(test)]
-mod tests;
-
 use stancewire_proto::v1;
 
 pub use normalize::{claim_id, normalize};
@@ -108,6 +105,7 @@ fn quote_records(
                 speaker_entity_id: s.id(cast).to_string(),
                 speaker_name: s.name.clone(),
                 cue: a.cue.word.clone(),
+                ..Default::default()
             })
         })
         .collect();

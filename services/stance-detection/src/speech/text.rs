@@ -10,12 +10,12 @@
 use std::ops::Range;
 
 use stancewire_proto::v1;
+use stancewire_text::CharIndex;
 
 /// The body with a character index, its sentences and paragraphs.
 pub(crate) struct Text<'a> {
     pub body: &'a str,
-    /// Byte offset of every character, then `body.len()`.
-    starts: Vec<usize>,
+    index: CharIndex<'a>,
     pub sentences: Vec<Sentence>,
     pub paragraphs: Vec<Range<usize>>,
 }
@@ -36,14 +36,9 @@ pub(crate) struct Token {
 impl<'a> Text<'a> {
     pub fn new(article: &'a v1::Article) -> Text<'a> {
         let body = article.body.as_str();
-        let starts = body
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain(std::iter::once(body.len()))
-            .collect();
         let mut text = Text {
             body,
-            starts,
+            index: CharIndex::new(body),
             sentences: Vec::new(),
             paragraphs: Vec::new(),
         };
@@ -89,13 +84,12 @@ impl<'a> Text<'a> {
     }
 
     fn byte(&self, char_offset: u32) -> usize {
-        let last = self.starts.len() - 1;
-        self.starts[usize::try_from(char_offset).map_or(last, |c| c.min(last))]
+        self.index
+            .byte(usize::try_from(char_offset).unwrap_or(usize::MAX))
     }
 
     fn char_offset(&self, byte: usize) -> u32 {
-        let index = self.starts.partition_point(|&b| b < byte);
-        u32::try_from(index).unwrap_or(u32::MAX)
+        u32::try_from(self.index.char_at(byte)).unwrap_or(u32::MAX)
     }
 
     pub fn slice(&self, range: &Range<usize>) -> &'a str {

@@ -1,0 +1,213 @@
+//! Configuration: built-in defaults, then an optional TOML file, then
+//! environment variables, later sources overriding earlier ones.
+//!
+//! The defaults alone run everything against a broker on loopback
+//! (`127.0.0.1:9092`), so the embedded default needs no file at all.
+//! Environment variables use the `STANCEWIRE_` prefix and `__` for nesting:
+//! `STANCEWIRE_KAFKA__BROKERS=kafka-0:9092,kafka-1:9092`,
+//! `STANCEWIRE_HTTP__LISTEN=0.0.0.0:8080`, `STANCEWIRE_LOG__FORMAT=json`.
+//! `STANCEWIRE_CONFIG` names the file when `--config` is not given.
+
+use std::{collections::BTreeMap, net::SocketAddr, path::Path};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::codec::WireFormat;
+
+/// Settings every service has.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StageSettings {
+    pub kafka: KafkaSettings,
+    pub http: HttpSettings,
+    pub log: LogSettings,
+}
+
+impl StageSettings {
+    /// Defaults for a service: its own consumer group and HTTP port.
+    pub fn for_service(service: &str, http_port: u16) -> Self {
+        StageSettings {
+            kafka: KafkaSettings {
+                group_id: format!("stancewire-{service}"),
+                client_id: format!("stancewire-{service}"),
+                ..KafkaSettings::default()
+            },
+            http: HttpSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], http_port)),
+            },
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for StageSettings {
+    fn default() -> Self {
+        StageSettings::for_service("stage", 8080)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KafkaSettings {
+    /// Bootstrap servers, comma-separated.
+    pub brokers: String,
+    pub client_id: String,
+    /// Consumer group: instances of one service share it and split the
+    /// input partitions between them.
+    pub group_id: String,
+    /// Encoding of the records this service produces.
+    pub wire_format: WireFormat,
+    /// Most records handled per batch.
+    pub batch_size: usize,
+    /// Longest wait to fill a batch once its first record has arrived.
+    pub batch_linger_ms: u64,
+    /// Broker-side wait for a fetch to fill; 10–50 ms suits low latency.
+    pub fetch_wait_max_ms: u32,
+    /// `at-least-once` (idempotent producer, commit after acks) or
+    /// `exactly-once` (Kafka transactions; needs a broker that supports them).
+    pub delivery: DeliveryMode,
+    /// How many recent (key, version) pairs a consumer remembers to drop repeats.
+    pub repeat_window: usize,
+    /// How long to wait for a produce to be acknowledged before failing.
+    pub message_timeout_ms: u64,
+    /// Extra librdkafka properties, passed through unchanged
+    /// (e.g. `security.protocol`, `sasl.mechanisms`).
+    pub librdkafka: BTreeMap<String, String>,
+}
+
+impl Default for KafkaSettings {
+    fn default() -> Self {
+        KafkaSettings {
+            brokers: "127.0.0.1:9092".into(),
+            client_id: "stancewire".into(),
+            group_id: "stancewire".into(),
+            wire_format: WireFormat::Json,
+            batch_size: 64,
+            batch_linger_ms: 20,
+            fetch_wait_max_ms: 20,
+            delivery: DeliveryMode::AtLeastOnce,
+            repeat_window: 100_000,
+            message_timeout_ms: 30_000,
+            librdkafka: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    /// Where `/healthz`, `/readyz`, `/metrics` (and any service API) listen.
+    pub listen: SocketAddr,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+/// How a batch's outputs and its input offsets are made durable together
+/// (see `delivery`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryMode {
+    /// Idempotent producer, offsets committed after every output is
+    /// acknowledged; a crash replays the batch, identically.
+    #[default]
+    AtLeastOnce,
+    /// One Kafka transaction per batch; needs a broker that has them.
+    ExactlyOnce,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For a terminal.
+    #[default]
+    Human,
+    /// JSON lines, for a log pipeline.
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive; `RUST_LOG` overrides it when set.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Human,
+            filter: "info,rdkafka=warn".into(),
+        }
+    }
+}
+
+/// Loads a service's configuration: `defaults`, then the TOML file (the
+/// argument, else `STANCEWIRE_CONFIG`), then `STANCEWIRE_*` variables.
+pub fn load<T>(defaults: T, file: Option<&Path>) -> Result<T, Box<figment::Error>>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let mut figment = Figment::from(Serialized::defaults(defaults));
+    let from_env = std::env::var_os("STANCEWIRE_CONFIG").map(std::path::PathBuf::from);
+    if let Some(path) = file.map(Path::to_path_buf).or(from_env) {
+        if !path.exists() {
+            return Err(Box::new(figment::Error::from(format!(
+                "configuration file {} does not exist",
+                path.display()
+            ))));
+        }
+        figment = figment.merge(Toml::file(path));
+    }
+    figment
+        .merge(Env::prefixed("STANCEWIRE_").ignore(&["CONFIG"]).split("__"))
+        .extract()
+        .map_err(Box::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail fixes the closure's type
+    fn file_overrides_defaults_and_env_overrides_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "svc.toml",
+                "[kafka]\nbrokers = \"a:1\"\nbatch_size = 8\n[http]\nlisten = \"0.0.0.0:9000\"\n",
+            )?;
+            jail.set_env("STANCEWIRE_KAFKA__BATCH_SIZE", "16");
+            let s = load(
+                StageSettings::for_service("x", 1),
+                Some(Path::new("svc.toml")),
+            )
+            .map_err(|e| *e)?;
+            assert_eq!(s.kafka.brokers, "a:1");
+            assert_eq!(s.kafka.batch_size, 16);
+            assert_eq!(s.kafka.group_id, "stancewire-x");
+            assert_eq!(s.http.listen.port(), 9000);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_not_a_silent_default() {
+        let err = load(
+            StageSettings::default(),
+            Some(Path::new("/nonexistent.toml")),
+        );
+        assert!(err.unwrap_err().to_string().contains("does not exist"));
+    }
+}

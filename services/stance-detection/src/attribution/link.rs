@@ -1,0 +1,223 @@
+//! From tagged spans to attributions: which content each cue introduces and
+//! who its source is.
+//!
+//! The tagger marks sources, cues and contents in a paragraph, each layer on
+//! its own; the attributions are how they pair up. News writes them in a few
+//! shapes — "SOURCE CUE CONTENT", "CONTENT, CUE SOURCE", "CONTENT, SOURCE
+//! CUE", "CUE SOURCE, CONTENT" ("according to …") — and in all of them the
+//! parts sit next to each other, so each content takes the nearest cue
+//! outside it, and each cue the nearest source outside its content. A quote
+//! split around its attribution ("“…,” he said, “…”") has two content spans
+//! with one cue: they become one attribution, the span from the first to the
+//! last. A cue inside another attribution's content with no content of its
+//! own ("Peskov said *Reuters claimed* P") introduces the rest of that
+//! content. A content with no cue is left without a source; the caller
+//! gives a quote paragraph the speaker of the paragraph before.
+
+use std::ops::Range;
+
+use super::labels::Layer;
+use super::model::{spans, WordTags};
+
+/// The farthest a cue may be from its content, in words.
+const MAX_CUE_GAP: usize = 25;
+/// The farthest a source may be from its cue, in words.
+const MAX_SOURCE_GAP: usize = 12;
+/// The most words between two parts of one split quote.
+const MAX_PART_GAP: usize = 15;
+
+/// One attribution in a paragraph, in word indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linked {
+    /// What was said: from its first part to its last.
+    pub content: Range<usize>,
+    pub cue: Option<Range<usize>>,
+    pub source: Option<Range<usize>>,
+    /// The tagger's mean probability over the content's (and cue's) words.
+    pub confidence: f32,
+}
+
+fn gap(a: &Range<usize>, b: &Range<usize>) -> usize {
+    if a.end <= b.start {
+        b.start - a.end
+    } else {
+        a.start.saturating_sub(b.end)
+    }
+}
+
+fn inside(x: &Range<usize>, outer: &Range<usize>) -> bool {
+    outer.start <= x.start && x.end <= outer.end
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// The attributions of one tagged paragraph, in text order of their content.
+pub fn link(tags: &[WordTags]) -> Vec<Linked> {
+    let sources = spans(tags, Layer::Source);
+    let cues = spans(tags, Layer::Cue);
+    let contents = spans(tags, Layer::Content);
+
+    // Each content's cue: the nearest one outside it.
+    let cue_of: Vec<Option<usize>> = contents
+        .iter()
+        .map(|(content, _)| {
+            cues.iter()
+                .enumerate()
+                .filter(|(_, (cue, _))| !overlaps(cue, content))
+                .map(|(k, (cue, _))| (gap(cue, content), cue.start > content.start, k))
+                .filter(|&(g, _, _)| g <= MAX_CUE_GAP)
+                .min()
+                .map(|(_, _, k)| k)
+        })
+        .collect();
+
+    let mut out: Vec<Linked> = Vec::new();
+    let mut used = vec![false; contents.len()];
+    for i in 0..contents.len() {
+        if used[i] {
+            continue;
+        }
+        used[i] = true;
+        let (mut content, mut score) = contents[i].clone();
+        let mut parts = 1.0;
+        // Later parts of the same quote: same cue, close by.
+        if let Some(k) = cue_of[i] {
+            for j in i + 1..contents.len() {
+                if !used[j] && cue_of[j] == Some(k) && gap(&content, &contents[j].0) <= MAX_PART_GAP
+                {
+                    used[j] = true;
+                    content = content.start..contents[j].0.end;
+                    score += contents[j].1;
+                    parts += 1.0;
+                }
+            }
+        }
+        let cue = cue_of[i].map(|k| &cues[k]);
+        let confidence = match cue {
+            Some((_, p)) => (score / parts + p) / 2.0,
+            None => score / parts,
+        };
+        out.push(Linked {
+            source: cue.and_then(|(c, _)| source_of(&sources, c, &content)),
+            cue: cue.map(|(c, _)| c.clone()),
+            content,
+            confidence,
+        });
+    }
+
+    // Cues inside a content with no content of their own introduce the
+    // rest of it.
+    for (k, (cue, p)) in cues.iter().enumerate() {
+        if cue_of.contains(&Some(k)) {
+            continue;
+        }
+        let Some(outer) = out
+            .iter()
+            .filter(|l| inside(cue, &l.content) && cue.end < l.content.end)
+            .min_by_key(|l| l.content.len())
+        else {
+            continue;
+        };
+        let content = cue.end..outer.content.end;
+        if content.len() < 2 {
+            continue;
+        }
+        let source = sources
+            .iter()
+            .map(|(s, _)| s)
+            .filter(|s| s.end <= cue.start && s.start >= outer.content.start)
+            .filter(|s| gap(s, cue) <= MAX_SOURCE_GAP)
+            .max_by_key(|s| s.end)
+            .cloned();
+        out.push(Linked {
+            content,
+            cue: Some(cue.clone()),
+            source,
+            confidence: *p,
+        });
+    }
+    out.sort_by_key(|l| (l.content.start, l.content.end));
+    out
+}
+
+/// The source of a cue: the nearest source span outside the content (a
+/// source inside its own content only when the cue is inside it too).
+fn source_of(
+    sources: &[(Range<usize>, f32)],
+    cue: &Range<usize>,
+    content: &Range<usize>,
+) -> Option<Range<usize>> {
+    sources
+        .iter()
+        .map(|(s, _)| s)
+        .filter(|s| !overlaps(s, content) || inside(cue, content))
+        .map(|s| (gap(s, cue), s.start > cue.start, s))
+        .filter(|&(g, _, _)| g <= MAX_SOURCE_GAP)
+        .min_by_key(|&(g, after, s)| (g, after, s.start))
+        .map(|(_, _, s)| s.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::labels::{B, I, O};
+
+    /// Tags from one string per layer: 'B', 'I' or '.' per word.
+    fn tags(source: &str, cue: &str, content: &str) -> Vec<WordTags> {
+        let t = |c: char| match c {
+            'B' => B,
+            'I' => I,
+            _ => O,
+        };
+        source
+            .chars()
+            .zip(cue.chars())
+            .zip(content.chars())
+            .map(|((s, c), x)| WordTags {
+                tags: [t(s), t(c), t(x)],
+                probs: [0.9; 3],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn source_cue_content() {
+        // Peskov said the report was false .
+        let found = link(&tags("B......", ".B.....", "..BIIII"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].content, 2..7);
+        assert_eq!(found[0].cue, Some(1..2));
+        assert_eq!(found[0].source, Some(0..1));
+    }
+
+    #[test]
+    fn a_split_quote_is_one_attribution() {
+        // “ A b , ” he said , “ c d . ”
+        let found = link(&tags(".....B.......", "......B......", "BIIII...BIIII"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].content, 0..13);
+        assert_eq!(found[0].cue, Some(6..7));
+        assert_eq!(found[0].source, Some(5..6));
+    }
+
+    #[test]
+    fn a_nested_cue_introduces_the_rest_of_its_content() {
+        // Peskov said Reuters claimed Araghchi delivered it .
+        let found = link(&tags("B.B.....", ".B.B....", "..BIIIII"));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].source, Some(0..1));
+        let inner = &found[1];
+        assert_eq!(inner.content, 4..8);
+        assert_eq!(inner.source, Some(2..3));
+    }
+
+    #[test]
+    fn a_content_without_a_cue_has_no_source() {
+        let found = link(&tags("......", "......", "BIIII."));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].source, None);
+        assert_eq!(found[0].cue, None);
+    }
+}

@@ -1,0 +1,568 @@
+//! stance-detection's speech analysis (who said what, claims, stances) on
+//! real input: every article is cleaned by the ingest library and
+//! tagged by the shipped NER model, in process, so the rules meet the
+//! sentences and entities they will meet in production (no hand-written
+//! mentions). The model loads once per test binary.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use stancewire_entity_recognition::{
+    model::{shipped_dir, NerModel, MAX_PIECES},
+    transform::Recognize,
+};
+use stancewire_ingest::{
+    article, clean,
+    submission::{Hints, Limits, Origin, Submission},
+};
+use stancewire_model::Runtime;
+use stancewire_proto::v1::{self, QuoteKind, StanceLabel};
+use stancewire_stage::limits::ArticleLimits;
+use stancewire_stance_detection::speech::{analyse, claim_id, normalize, Speech};
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../examples/kremlin-denial.txt"
+);
+const EXPECTATIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../examples/kremlin-denial.expect.json"
+);
+
+/// The NER stage, loaded once per test binary.
+fn recognizer() -> &'static Recognize {
+    static NER: OnceLock<Recognize> = OnceLock::new();
+    NER.get_or_init(|| {
+        let model = NerModel::load(&shipped_dir(), &Runtime::default(), MAX_PIECES)
+            .expect("the shipped NER model loads");
+        Recognize::new(model, ArticleLimits::default(), "articles.entities")
+    })
+}
+
+/// An article as stance-detection receives it: cleaned, built, tagged.
+fn tagged(bytes: &[u8], hints: Hints, path: &str) -> v1::ArticleEntities {
+    let limits = Limits::default();
+    let sub = Submission::from_raw("text/plain", bytes, hints, Origin::file(path), &limits)
+        .expect("a valid submission");
+    let clean = clean::clean(&sub).expect("the text cleans");
+    let built = article::build(clean, &sub.origin, None);
+    recognizer()
+        .recognize(&built.article)
+        .expect("the article is tagged")
+}
+
+/// Synthetic paragraphs (separated by blank lines), tagged for real.
+fn tag(body: &str) -> v1::ArticleEntities {
+    let hints = Hints {
+        title: Some("Test story".into()),
+        ..Hints::default()
+    };
+    tagged(body.as_bytes(), hints, "synthetic.txt")
+}
+
+fn example() -> v1::ArticleEntities {
+    let bytes = std::fs::read(EXAMPLE).expect("the example article is readable");
+    tagged(&bytes, Hints::default(), EXAMPLE)
+}
+
+/// The body text of a record span.
+fn chars(doc: &v1::ArticleEntities, span: Option<&v1::Span>) -> String {
+    let body = &doc.article.as_ref().expect("an article").body;
+    let span = span.expect("a span");
+    body.chars()
+        .skip(span.start as usize)
+        .take(span.end.saturating_sub(span.start) as usize)
+        .collect()
+}
+
+fn entity_id(doc: &v1::ArticleEntities, name: &str) -> String {
+    doc.entities
+        .iter()
+        .find(|e| e.canonical_name == name)
+        .unwrap_or_else(|| panic!("no entity {name:?} in {:#?}", doc.entities))
+        .id
+        .clone()
+}
+
+fn quote<'s>(speech: &'s Speech, kind: QuoteKind, starts: &str) -> &'s v1::Quote {
+    speech
+        .quotes
+        .iter()
+        .find(|q| q.kind() == kind && q.text.starts_with(starts))
+        .unwrap_or_else(|| panic!("no {kind:?} quote {starts:?} in {:#?}", speech.quotes))
+}
+
+fn claim<'s>(speech: &'s Speech, text: &str) -> &'s v1::Claim {
+    speech
+        .claims
+        .iter()
+        .find(|c| c.text == text)
+        .unwrap_or_else(|| panic!("no claim {text:?} in {:#?}", speech.claims))
+}
+
+fn stance<'s>(speech: &'s Speech, source: &str, claim: &v1::Claim) -> &'s v1::Stance {
+    speech
+        .stances
+        .iter()
+        .find(|s| s.source_name == source && s.claim_id == claim.id)
+        .unwrap_or_else(|| {
+            panic!(
+                "no stance of {source:?} on {:?} in {:#?}",
+                claim.text, speech.stances
+            )
+        })
+}
+
+/// What every analysis must satisfy, whatever the article.
+fn assert_well_formed(doc: &v1::ArticleEntities, speech: &Speech) {
+    let article = doc.article.as_ref().expect("an article");
+    for q in &speech.quotes {
+        assert_eq!(
+            chars(doc, q.span.as_ref()),
+            q.text,
+            "quote span and text agree"
+        );
+        assert!(!q.text.trim().is_empty());
+    }
+    for c in &speech.claims {
+        assert_eq!(c.normalized, normalize(&c.text));
+        assert_eq!(c.id, claim_id(&c.normalized));
+        assert!(
+            c.text.split_whitespace().count() >= 4,
+            "trivial claim {c:?}"
+        );
+    }
+    let keys: BTreeSet<&str> = speech
+        .claims
+        .iter()
+        .map(|c| c.normalized.as_str())
+        .collect();
+    assert_eq!(keys.len(), speech.claims.len(), "one claim per key");
+    let mut pairs = BTreeSet::new();
+    for s in &speech.stances {
+        assert!(speech.claims.iter().any(|c| c.id == s.claim_id));
+        assert!(
+            s.confidence > 0.0 && s.confidence <= 1.0,
+            "confidence {s:?}"
+        );
+        let sentence = article
+            .sentences
+            .iter()
+            .find(|x| x.span == s.evidence)
+            .unwrap_or_else(|| panic!("evidence is not a sentence: {s:?}"));
+        assert_eq!(chars(doc, sentence.span.as_ref()), s.evidence_text);
+        let source = (s.source_entity_id.clone(), s.source_name.clone());
+        assert!(
+            pairs.insert((source, s.claim_id.clone())),
+            "one stance per pair"
+        );
+    }
+    let order: Vec<_> = speech
+        .stances
+        .iter()
+        .map(|s| (s.evidence.map(|e| e.start), s.source_name.clone()))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "stances sorted");
+}
+
+#[test]
+fn kremlin_denial_example() {
+    let doc = example();
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let peskov = entity_id(&doc, "Dmitry Peskov");
+    let reuters = entity_id(&doc, "Reuters");
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(EXPECTATIONS).expect("the expectations are readable"),
+    )
+    .expect("the expectations are JSON");
+    let expected = &expected["stance"];
+
+    // Both quotes, inside their marks, attributed to Peskov.
+    let direct: Vec<&v1::Quote> = speech
+        .quotes
+        .iter()
+        .filter(|q| q.kind() == QuoteKind::Direct)
+        .collect();
+    let wanted = expected["quotes"].as_array().expect("quotes");
+    assert_eq!(direct.len(), wanted.len(), "{direct:#?}");
+    for (q, want) in direct.iter().zip(wanted) {
+        assert!(
+            q.text
+                .starts_with(want["text_starts"].as_str().unwrap_or("?")),
+            "{q:?}"
+        );
+        assert_eq!(q.speaker_name, want["speaker"].as_str().unwrap_or("?"));
+        assert_eq!(q.speaker_entity_id, peskov);
+        let span = q.span.expect("a span");
+        let marks = |start: u32| {
+            chars(
+                &doc,
+                Some(&v1::Span {
+                    start,
+                    end: start + 1,
+                }),
+            )
+        };
+        assert_eq!(
+            (marks(span.start - 1), marks(span.end)),
+            ("“".into(), "”".into())
+        );
+    }
+    assert_eq!(direct[0].cue, "stated");
+    assert!(direct[0].text.contains("let’s put it that way"));
+
+    // Reported speech: the denial, the role-named and the named "according
+    // to", and the confirmation, all Peskov's.
+    let denial = quote(
+        &speech,
+        QuoteKind::Reported,
+        "Earlier Reuters report claiming that",
+    );
+    assert!(denial.text.ends_with("are not true"), "{denial:?}");
+    let role_named = quote(
+        &speech,
+        QuoteKind::Reported,
+        "the Iranian foreign minister did not deliver any written document",
+    );
+    assert_eq!(role_named.cue, "according to");
+    let named = quote(&speech, QuoteKind::Reported, "while diplomatic engagement");
+    let confirmed = quote(
+        &speech,
+        QuoteKind::Reported,
+        "Russian and Iranian officials continue",
+    );
+    assert_eq!(confirmed.cue, "confirmed");
+    for q in [denial, role_named, named, confirmed] {
+        assert_eq!(
+            (q.speaker_entity_id.as_str(), q.speaker_name.as_str()),
+            (peskov.as_str(), "Dmitry Peskov"),
+            "{q:?}"
+        );
+    }
+
+    // The central claim: rewritten with canonical names, Reuters' own,
+    // supported by Reuters and denied by Peskov in the same sentence.
+    let central = claim(&speech, expected["claim"].as_str().expect("claim"));
+    assert_eq!(central.source_entity_id, reuters);
+    let people: Vec<String> = ["Abbas Araghchi", "Ali Khamenei", "Vladimir Putin"]
+        .iter()
+        .map(|n| entity_id(&doc, n))
+        .collect();
+    assert_eq!(central.entity_ids, people);
+    assert_eq!(
+        chars(&doc, central.span.as_ref()),
+        "Iranian Foreign Minister Abbas Araghchi delivered a message from Iran's Supreme Leader \
+         Ali Khamenei to Russian President Vladimir Putin"
+    );
+    for want in expected["stances"].as_array().expect("stances") {
+        let label = match want["stance"].as_str() {
+            Some("deny") => StanceLabel::Deny,
+            Some("support") => StanceLabel::Support,
+            other => panic!("unknown stance {other:?}"),
+        };
+        let s = stance(&speech, want["source"].as_str().expect("source"), central);
+        assert_eq!(s.label(), label, "{s:?}");
+        assert!(
+            s.evidence_text.starts_with("Earlier Reuters report"),
+            "{s:?}"
+        );
+    }
+    let on_central = speech
+        .stances
+        .iter()
+        .filter(|s| s.claim_id == central.id)
+        .count();
+    assert_eq!(on_central, 2, "{:#?}", speech.stances);
+    // Peskov's later sentences (the document he says was not delivered, the
+    // report that "does not reflect the reality") strengthen his denial.
+    let deny = stance(&speech, "Dmitry Peskov", central);
+    let support = stance(&speech, "Reuters", central);
+    assert_eq!(deny.source_entity_id, peskov);
+    assert!(
+        deny.confidence > 0.9 && deny.confidence > support.confidence,
+        "{deny:?}"
+    );
+
+    // The second, confirmed claim.
+    let consult = claim(
+        &speech,
+        "Russian and Iranian officials continue to consult on a wide range of issues, including \
+         regional security, energy cooperation, and multilateral dialogue formats such as the \
+         Shanghai Cooperation Organization and BRICS",
+    );
+    assert_eq!(consult.source_entity_id, peskov);
+    let confirms = stance(&speech, "Dmitry Peskov", consult);
+    assert_eq!(confirms.label(), StanceLabel::Support);
+    assert!(confirms
+        .evidence_text
+        .starts_with("In the meantime, Peskov confirmed"));
+
+    // The byline people say nothing in the story.
+    let byline = ["Pavel Morozov", "Dmitry Sudakov"];
+    let byline_ids: Vec<&str> = doc
+        .entities
+        .iter()
+        .filter(|e| byline.contains(&e.canonical_name.as_str()))
+        .map(|e| e.id.as_str())
+        .collect();
+    for (name, id) in speech
+        .quotes
+        .iter()
+        .map(|q| (&q.speaker_name, &q.speaker_entity_id))
+        .chain(
+            speech
+                .stances
+                .iter()
+                .map(|s| (&s.source_name, &s.source_entity_id)),
+        )
+    {
+        assert!(!byline.iter().any(|b| name.contains(b)), "{name}");
+        assert!(!byline_ids.contains(&id.as_str()), "{id}");
+    }
+}
+
+#[test]
+fn analysis_is_deterministic() {
+    let doc = example();
+    let first = analyse(&doc);
+    let second = analyse(&doc.clone());
+    assert_eq!(first, second);
+    let json = |s: &Speech| {
+        serde_json::to_string(&(&s.quotes, &s.claims, &s.stances)).expect("records serialise")
+    };
+    assert_eq!(json(&first), json(&second));
+    assert!(!first.stances.is_empty());
+}
+
+#[test]
+fn split_quotes_share_their_attribution() {
+    let doc = tag(
+        "Russian Foreign Minister Sergei Lavrov met his Turkish counterpart in Ankara on Monday.\n\n\
+         “The talks were useful and very constructive,” Lavrov told reporters. “We will meet again \
+         next month in Moscow.”\n\n\
+         ‘We are ready to help,’ Lavrov said. He called the plan “a good start”.\n\n\
+         “We have nothing to add to this,” said Lavrov, the foreign minister.\n\n\
+         Lavrov told reporters on Tuesday: “The meeting will take place in Moscow next week.”",
+    );
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let lavrov = entity_id(&doc, "Sergei Lavrov");
+    let texts: Vec<&str> = speech.quotes.iter().map(|q| q.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "The talks were useful and very constructive,",
+            "We will meet again next month in Moscow.",
+            "We are ready to help,",
+            "We have nothing to add to this,",
+            "The meeting will take place in Moscow next week.",
+        ],
+        "the scare quote “a good start” is not a quote"
+    );
+    for q in &speech.quotes {
+        assert_eq!(q.kind(), QuoteKind::Direct);
+        assert_eq!(q.speaker_entity_id, lavrov, "{q:?}");
+    }
+    let cues: Vec<&str> = speech.quotes.iter().map(|q| q.cue.as_str()).collect();
+    assert_eq!(cues, ["told", "told", "said", "said", "told"]);
+}
+
+#[test]
+fn according_to_names_the_speaker_by_name_or_by_role() {
+    let doc = tag(
+        "White House spokesman John Kirby spoke to reporters on Friday.\n\n\
+         According to the White House representative, the president will travel to Europe in June.\n\n\
+         The talks will continue next week, according to John Kirby.",
+    );
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let kirby = entity_id(&doc, "John Kirby");
+    let by_role = quote(&speech, QuoteKind::Reported, "the president will travel");
+    let by_name = quote(&speech, QuoteKind::Reported, "The talks will continue");
+    assert_eq!(by_role.text, "the president will travel to Europe in June");
+    assert_eq!(by_name.text, "The talks will continue next week");
+    for q in [by_role, by_name] {
+        assert_eq!(
+            (q.speaker_entity_id.as_str(), q.cue.as_str()),
+            (kirby.as_str(), "according to")
+        );
+    }
+}
+
+#[test]
+fn pronouns_resolve_to_the_latest_person() {
+    let doc = tag(
+        "Angela Merkel arrived in Paris on Tuesday for a two-day visit.\n\n\
+         “We have a lot of work to do together,” she said. Emmanuel Macron welcomed her at the \
+         airport. “This is a historic day for Europe,” he said.",
+    );
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let merkel = quote(&speech, QuoteKind::Direct, "We have a lot of work");
+    let macron = quote(&speech, QuoteKind::Direct, "This is a historic day");
+    assert_eq!(merkel.speaker_entity_id, entity_id(&doc, "Angela Merkel"));
+    assert_eq!(macron.speaker_entity_id, entity_id(&doc, "Emmanuel Macron"));
+}
+
+#[test]
+fn negation_around_a_claim_denies_it_and_negation_inside_does_not() {
+    let doc = tag(
+        "Reports that Boeing will cut ten thousand jobs next year are not true, company spokesman \
+         Tom Smith said.\n\n\
+         Smith confirmed that Boeing will open a new factory in Texas.\n\n\
+         Smith said that Boeing will not close its plant in Seattle.\n\n\
+         Union leader Mary Jones denied that workers had been offered a new contract.",
+    );
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let smith = entity_id(&doc, "Tom Smith");
+    let cuts = claim(&speech, "Boeing will cut ten thousand jobs next year");
+    assert_eq!(cuts.source_entity_id, "", "no one is named as its source");
+    assert_eq!(
+        stance(&speech, "Tom Smith", cuts).label(),
+        StanceLabel::Deny
+    );
+
+    let factory = claim(&speech, "Boeing will open a new factory in Texas");
+    assert_eq!(factory.source_entity_id, smith);
+    let confirmed = stance(&speech, "Tom Smith", factory);
+    assert_eq!(confirmed.label(), StanceLabel::Support);
+
+    let plant = claim(&speech, "Boeing will not close its plant in Seattle");
+    let said = stance(&speech, "Tom Smith", plant);
+    assert_eq!(
+        said.label(),
+        StanceLabel::Support,
+        "the negation is the claim's own"
+    );
+    assert!(
+        confirmed.confidence > said.confidence,
+        "confirmed is stronger than said"
+    );
+
+    let contract = claim(&speech, "workers had been offered a new contract");
+    assert_eq!(contract.source_entity_id, "", "a denial asserts nothing");
+    assert_eq!(
+        stance(&speech, "Mary Jones", contract).label(),
+        StanceLabel::Deny
+    );
+    assert_eq!(speech.stances.len(), 4, "{:#?}", speech.stances);
+}
+
+#[test]
+fn a_denied_report_is_supported_by_its_source() {
+    let doc = tag(
+        "Kremlin spokesman Dmitry Peskov dismissed a Reuters report that Vladimir Putin had met \
+         Donald Trump in secret last month.\n\n\
+         Peskov did not deny that the two leaders had spoken by telephone in July.",
+    );
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let met = claim(
+        &speech,
+        "Vladimir Putin had met Donald Trump in secret last month",
+    );
+    assert_eq!(met.source_entity_id, entity_id(&doc, "Reuters"));
+    assert_eq!(
+        stance(&speech, "Reuters", met).label(),
+        StanceLabel::Support
+    );
+    assert_eq!(
+        stance(&speech, "Dmitry Peskov", met).label(),
+        StanceLabel::Deny
+    );
+    let spoke = claim(&speech, "the two leaders had spoken by telephone in July");
+    let not_denied = stance(&speech, "Dmitry Peskov", spoke);
+    assert_eq!(
+        not_denied.label(),
+        StanceLabel::Comment,
+        "“did not deny” is no denial"
+    );
+}
+
+#[test]
+fn an_answer_judges_the_claim_before_it() {
+    let doc = tag(
+        "The New York Times reported on Sunday that the company had quietly sold its stake in the \
+         mine. “That is simply wrong,” a company spokeswoman said. She added that the stake had \
+         not been sold.",
+    );
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let sold = claim(
+        &speech,
+        "the company had quietly sold its stake in the mine",
+    );
+    assert_eq!(
+        stance(&speech, "The New York Times", sold).label(),
+        StanceLabel::Support
+    );
+    let answer = stance(&speech, "a company spokeswoman", sold);
+    assert_eq!(
+        (answer.label(), answer.source_entity_id.as_str()),
+        (StanceLabel::Deny, "")
+    );
+    assert!(answer.evidence_text.starts_with("“That is simply wrong,”"));
+    // "She" is the spokeswoman, whose next sentence negates "sold" again.
+    let added = quote(&speech, QuoteKind::Reported, "the stake had not been sold");
+    assert_eq!(added.speaker_name, "a company spokeswoman");
+    assert!(answer.confidence > 0.7, "{answer:?}");
+}
+
+#[test]
+fn questions_and_unconfirmed_claims_are_queries() {
+    let doc = tag(
+        "Senator Elizabeth Warren asked whether the bank had misled its investors about the \
+         losses.\n\n\
+         Reuters could not confirm that the leaked documents were authentic.",
+    );
+    let speech = analyse(&doc);
+    assert_well_formed(&doc, &speech);
+    let misled = claim(
+        &speech,
+        "the bank had misled its investors about the losses",
+    );
+    let asked = stance(&speech, "Elizabeth Warren", misled);
+    assert_eq!(asked.label(), StanceLabel::Query);
+    let authentic = claim(&speech, "the leaked documents were authentic");
+    let unconfirmed = stance(&speech, "Reuters", authentic);
+    assert_eq!(unconfirmed.label(), StanceLabel::Query);
+    assert!(
+        unconfirmed.confidence < asked.confidence,
+        "“could” hedges it"
+    );
+    for c in [misled, authentic] {
+        assert_eq!(c.source_entity_id, "", "a question asserts nothing");
+    }
+}
+
+#[test]
+fn a_claim_has_one_id_across_wordings_and_articles() {
+    let first =
+        tag("Reuters reported that the minister delivered a secret message to the president.");
+    let second =
+        tag("Bloomberg reports that the minister delivers the secret messages to the president.");
+    let (a, b) = (analyse(&first), analyse(&second));
+    assert_well_formed(&first, &a);
+    assert_well_formed(&second, &b);
+    assert_eq!((a.claims.len(), b.claims.len()), (1, 1));
+    assert_eq!(
+        a.claims[0].normalized,
+        "minister deliver secret message president"
+    );
+    assert_eq!(a.claims[0].id, b.claims[0].id);
+    assert_ne!(a.claims[0].text, b.claims[0].text);
+}
+
+#[test]
+fn sentences_without_speech_yield_nothing() {
+    let doc = tag(
+        "Heavy rain flooded the valley after three days of storms.\n\n\
+         Farmers lost most of their harvest, and the so-called “emergency plan” came too late.\n\n\
+         The alleged message from the governor was said to contain new instructions.",
+    );
+    let speech = analyse(&doc);
+    assert_eq!(speech, Speech::default());
+    assert_eq!(analyse(&v1::ArticleEntities::default()), Speech::default());
+}

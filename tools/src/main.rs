@@ -1,0 +1,216 @@
+//! `stancewire-lab`: the project's offline tools — training and evaluating
+//! its models, and the commands that show what the pipeline makes of files.
+//! Every command prints its figures, the last line one JSON object.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use stancewire_lab::{attribution, extraction, ner, quotes, stance};
+use stancewire_model::{Precision, Runtime};
+
+#[derive(Parser)]
+#[command(
+    name = "stancewire-lab",
+    version,
+    about = "stancewire's offline tools: train and evaluate models, show what the pipeline finds"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How a command runs the models.
+#[derive(clap::Args, Clone)]
+struct RuntimeArgs {
+    /// Number precision (default: auto, as the services choose it).
+    #[arg(long, value_enum, default_value = "auto")]
+    precision: Precision,
+    /// libtorch threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl RuntimeArgs {
+    fn runtime(&self, batch_size: usize) -> Runtime {
+        let runtime = Runtime {
+            threads: self.threads,
+            precision: self.precision,
+            batch_size,
+        };
+        runtime.apply();
+        runtime
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score the NER model on a CoNLL-format file (conlleval rules: exact
+    /// span and type); prints a table, then one JSON line.
+    NerEval {
+        file: PathBuf,
+        /// Model directory (default: the shipped model, models/ner-fast).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// How the file's entity types map onto PER/ORG/LOC/MISC.
+        #[arg(long, value_enum, default_value = "auto")]
+        labels: ner::eval::LabelMap,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// Fine-tune the NER model from all-MiniLM-L6-v2, or distil a trained
+    /// one into fewer layers (`--teacher`).
+    NerTrain(Box<ner::train::TrainArgs>),
+    /// Score the stance model on labelled data; prints tables, then one JSON line.
+    StanceEval {
+        #[command(subcommand)]
+        data: StanceData,
+        /// Model directory (default: the shipped model, models/stance).
+        #[arg(long, global = true)]
+        model: Option<PathBuf>,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// Train the stance model on FNC-1.
+    StanceTrain(Box<stance::train::TrainArgs>),
+    /// Train the attribution tagger on PolNeAR.
+    AttributionTrain(Box<attribution::train::TrainArgs>),
+    /// Who said what in text files (the headline on the first line): each
+    /// through ingest's cleaning, entity-recognition and stance-detection
+    /// in this process; one JSON line per file with its quotes, claims and
+    /// stances, offsets in code points of the file.
+    Quotes {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// Extract articles from HTML files (.html, .html.gz) through ingest's
+    /// path: one JSON object per file per line with file, title, body,
+    /// authors, published, language.
+    Extract {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Score extraction on the article-extraction dev pages (precision,
+    /// recall, F1 the benchmark's way); the last line is JSON.
+    ScoreExtraction {
+        #[arg(
+            long,
+            default_value = "../shared/data/article-extraction/ground-truth.json"
+        )]
+        ground_truth: PathBuf,
+        #[arg(long, default_value = "../shared/data/article-extraction/html")]
+        pages: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum StanceData {
+    /// FNC-1 files: four classes, official weighted score.
+    Fnc {
+        bodies: PathBuf,
+        stances: PathBuf,
+        /// Only pairs whose body id is listed here (e.g. talos_holdout_body_ids.txt).
+        #[arg(long)]
+        only_bodies: Option<PathBuf>,
+    },
+    /// SemEval-2016 Task 6 tweets: F_avg of FAVOR and AGAINST.
+    Semeval { file: PathBuf },
+    /// Emergent claim/headline pairs: for / against / observing.
+    Emergent { file: PathBuf },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,rdkafka=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::NerEval {
+            file,
+            model,
+            labels,
+            runtime,
+        } => {
+            let runtime = runtime.runtime(16);
+            let dir = model.unwrap_or_else(stancewire_entity_recognition::model::shipped_dir);
+            let model = stancewire_entity_recognition::model::NerModel::load(
+                &dir,
+                &runtime,
+                stancewire_entity_recognition::model::MAX_PIECES,
+            )?;
+            tracing::info!(model = %model.version, "evaluating");
+            let report = ner::eval::evaluate(&model, &file, labels)?;
+            ner::eval::print(&report);
+            Ok(())
+        }
+        Command::NerTrain(args) => ner::train::run(&args),
+        Command::StanceEval {
+            data,
+            model,
+            runtime,
+        } => {
+            use stance::{eval, fnc};
+            let runtime = runtime.runtime(32);
+            let dir = model.unwrap_or_else(stancewire_stance_detection::model::shipped_dir);
+            let m = stancewire_stance_detection::model::StanceModel::load(&dir, &runtime)?;
+            tracing::info!(model = %m.version, "evaluating");
+            let (set, task) = match data {
+                StanceData::Fnc {
+                    bodies,
+                    stances,
+                    only_bodies,
+                } => {
+                    let mut set = fnc::read_fnc(&bodies, &stances)?;
+                    if let Some(ids) = only_bodies {
+                        set = set.split(&fnc::read_ids(&ids)?, true);
+                    }
+                    (set, eval::Task::Fnc)
+                }
+                StanceData::Semeval { file } => (fnc::read_semeval(&file)?, eval::Task::ThreeWay),
+                StanceData::Emergent { file } => (fnc::read_emergent(&file)?, eval::Task::ThreeWay),
+            };
+            let scores = eval::evaluate(&m.parts(), &set, task);
+            let extra = match task {
+                eval::Task::Fnc => serde_json::json!({}),
+                eval::Task::ThreeWay => {
+                    serde_json::json!({"semeval_f_avg": fnc::semeval_f_avg(&scores)})
+                }
+            };
+            eval::print(&scores, extra);
+            Ok(())
+        }
+        Command::StanceTrain(args) => stance::train::run(&args),
+        Command::AttributionTrain(args) => attribution::train::run(&args),
+        Command::Quotes { files, runtime } => {
+            let pipeline = quotes::Pipeline::load(&runtime.runtime(16))?;
+            let bar = stancewire_model::progress::bar(files.len() as u64, "files");
+            for file in files {
+                println!("{}", serde_json::to_string(&pipeline.file(&file))?);
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            Ok(())
+        }
+        Command::Extract { files } => {
+            for file in files {
+                println!(
+                    "{}",
+                    serde_json::to_string(&extraction::extract_file(&file))?
+                );
+            }
+            Ok(())
+        }
+        Command::ScoreExtraction {
+            ground_truth,
+            pages,
+        } => {
+            println!("{}", extraction::score_pages(&ground_truth, &pages)?);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The `quotes` command: who said what in text files, as the pipeline finds
+//! it. Each file (the headline on its first line, as `ingest files` reads
+//! it) goes through ingest's cleaning, entity-recognition and
+//! stance-detection in this process, exactly as the services run them, and
+//! comes out as one JSON line: its quotes, claims and stances, every offset
+//! in code points of the file's text as given (the clean body's offsets
+//! mapped back through [`crate::align`]).
+
+use std::path::Path;
+
+use serde::Serialize;
+use stancewire_entity_recognition::{config::EntityConfig, model::NerModel, transform::Recognize};
+use stancewire_ingest::{article, clean, files::read_text_file, submission::Limits};
+use stancewire_model::Runtime;
+use stancewire_proto::v1;
+use stancewire_stance_detection::{
+    config::StanceConfig, model::StanceModel, tracked::TrackedClaims, transform::Detect,
+};
+
+use crate::align::Alignment;
+
+/// The three stages, loaded once.
+pub struct Pipeline {
+    recognize: Recognize,
+    detect: Detect,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileQuotes {
+    pub file: String,
+    pub quotes: Vec<Quote>,
+    pub claims: Vec<Claim>,
+    pub stances: Vec<Stance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Quote {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub speaker: String,
+    pub speaker_entity_id: String,
+    pub kind: String,
+    pub cue: String,
+    pub source_start: Option<usize>,
+    pub source_end: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Claim {
+    pub id: String,
+    pub text: String,
+    pub source_entity_id: String,
+    pub start: Option<usize>,
+    pub end: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Stance {
+    pub source: String,
+    pub source_entity_id: String,
+    pub claim_id: String,
+    pub claim: String,
+    pub label: String,
+    pub confidence: f32,
+    pub evidence_start: Option<usize>,
+    pub evidence_end: Option<usize>,
+}
+
+impl Pipeline {
+    /// The services' default models, in `runtime`'s precision and threads.
+    pub fn load(runtime: &Runtime) -> anyhow::Result<Pipeline> {
+        let ner_config = EntityConfig::default();
+        let ner = NerModel::load(
+            &ner_config.model.dir(),
+            runtime,
+            ner_config.model.max_pieces,
+        )?;
+        let stance_config = StanceConfig::default();
+        let stance_runtime = Runtime {
+            batch_size: stance_config.model.runtime.batch_size,
+            ..runtime.clone()
+        };
+        let stance = StanceModel::load(&stance_config.model.dir(), &stance_runtime)?;
+        tracing::info!(ner = %ner.version, stance = %stance.version, "models loaded");
+        Ok(Pipeline {
+            recognize: Recognize::new(ner, ner_config.limits.clone(), "articles.entities"),
+            detect: Detect::new(
+                stance,
+                stance_config.limits.clone(),
+                stance_config.topics.clone(),
+                TrackedClaims::new(stance_config.limits.max_claim_chars),
+            ),
+        })
+    }
+
+    /// What the pipeline finds in one text file.
+    pub fn file(&self, path: &Path) -> FileQuotes {
+        let mut out = FileQuotes {
+            file: path.display().to_string(),
+            quotes: Vec::new(),
+            claims: Vec::new(),
+            stances: Vec::new(),
+            error: None,
+        };
+        if let Err(e) = self.fill(path, &mut out) {
+            out.error = Some(e.to_string());
+        }
+        out
+    }
+
+    fn fill(&self, path: &Path, out: &mut FileQuotes) -> anyhow::Result<()> {
+        let limits = Limits::default();
+        let (text, sub) = read_text_file(path, &limits)?;
+        let built = article::build(clean::clean(&sub)?, &sub.origin, None);
+        let entities = self.recognize.recognize(&built.article)?;
+        let enriched = self.detect.detect(&entities)?.enriched;
+        let a = &built.article;
+        let paragraphs: Vec<std::ops::Range<usize>> = a
+            .paragraphs
+            .iter()
+            .map(|p| p.start as usize..p.end as usize)
+            .collect();
+        let align = Alignment::new(&text, &a.body, &paragraphs);
+        let map = |s: &v1::Span| align.range(&(s.start as usize..s.end as usize));
+        let file_chars: Vec<char> = text.chars().collect();
+        let slice = |r: &std::ops::Range<usize>| file_chars[r.clone()].iter().collect::<String>();
+        for q in &enriched.quotes {
+            let Some(span) = q.span.as_ref() else {
+                continue;
+            };
+            let r = map(span);
+            let source = q.source_span.as_ref().map(map);
+            out.quotes.push(Quote {
+                start: r.start,
+                end: r.end,
+                text: slice(&r),
+                speaker: q.speaker_name.clone(),
+                speaker_entity_id: q.speaker_entity_id.clone(),
+                kind: match q.kind() {
+                    v1::QuoteKind::Direct => "direct",
+                    v1::QuoteKind::Reported => "reported",
+                    v1::QuoteKind::Unspecified => "",
+                }
+                .to_string(),
+                cue: q.cue.clone(),
+                source_start: source.as_ref().map(|s| s.start),
+                source_end: source.as_ref().map(|s| s.end),
+            });
+        }
+        for c in &enriched.claims {
+            let r = c.span.as_ref().map(map);
+            out.claims.push(Claim {
+                id: c.id.clone(),
+                text: c.text.clone(),
+                source_entity_id: c.source_entity_id.clone(),
+                start: r.as_ref().map(|r| r.start),
+                end: r.as_ref().map(|r| r.end),
+            });
+        }
+        for s in &enriched.stances {
+            let r = s.evidence.as_ref().map(map);
+            let claim = enriched
+                .claims
+                .iter()
+                .find(|c| c.id == s.claim_id)
+                .map_or("", |c| c.text.as_str());
+            out.stances.push(Stance {
+                source: if s.source_name.is_empty() {
+                    "(the article)".to_string()
+                } else {
+                    s.source_name.clone()
+                },
+                source_entity_id: s.source_entity_id.clone(),
+                claim_id: s.claim_id.clone(),
+                claim: claim.to_string(),
+                label: match s.label() {
+                    v1::StanceLabel::Support => "support",
+                    v1::StanceLabel::Deny => "deny",
+                    v1::StanceLabel::Query => "query",
+                    v1::StanceLabel::Comment => "comment",
+                    v1::StanceLabel::Unspecified => "",
+                }
+                .to_string(),
+                confidence: s.confidence,
+                evidence_start: r.as_ref().map(|r| r.start),
+                evidence_end: r.as_ref().map(|r| r.end),
+            });
+        }
+        Ok(())
+    }
+}

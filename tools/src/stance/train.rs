@@ -1,0 +1,498 @@
+//! Trains the stance model on FNC-1 train, holding out a body-disjoint dev
+//! split (`talos_holdout_body_ids.txt`) that it never trains on and scores
+//! every epoch on. Seeded; resumable (sentence embeddings are cached, and
+//! the cross-encoder checkpoints after each epoch); shows progress and logs
+//! per-epoch loss and dev scores (also to `CHECKPOINTS/log.jsonl`).
+//!
+//! 1. Embeds every body sentence and headline once with the frozen
+//!    all-MiniLM-L6-v2 (the `embedder`).
+//! 2. Fits the `relate` MLP on the overlap features of all train pairs.
+//! 3. Fine-tunes the `cross` encoder on the related train pairs, with class
+//!    weights so that the rare `disagree` counts.
+//! 4. Exports the best epoch (by dev FNC score + macro-F1) in half precision.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use rand::{rngs::StdRng, SeedableRng};
+use rust_bert::bert::BertConfig;
+use rust_bert::Config;
+use serde::{Deserialize, Serialize};
+use stancewire_model::fine_tune::{self, Schedule};
+use stancewire_model::Runtime;
+use stancewire_stance_detection::model::{
+    self,
+    encode::{pad, Encoded, TextEncoder},
+    net::{self, CrossNet, Embedder, RelateNet},
+    Body, Claim, InputSettings, Parts,
+};
+use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+
+use super::eval::{self, Task};
+use super::fnc::{self, Dataset, Relation, Scores};
+
+#[derive(Debug, Clone, Serialize, clap::Args)]
+pub struct TrainArgs {
+    #[arg(long, default_value = "../shared/data/fnc-1/train_bodies.csv")]
+    pub bodies: PathBuf,
+    #[arg(long, default_value = "../shared/data/fnc-1/train_stances.csv")]
+    pub stances: PathBuf,
+    /// Body ids held out as dev: never trained on.
+    #[arg(
+        long,
+        default_value = "../shared/data/fnc-1/talos_holdout_body_ids.txt"
+    )]
+    pub holdout: PathBuf,
+    /// The all-MiniLM-L6-v2 directory (model.safetensors, config.json, vocab.txt).
+    #[arg(long, env = "STANCEWIRE_BASE_MODEL")]
+    pub base: PathBuf,
+    #[arg(long, default_value = "models/stance")]
+    pub out: PathBuf,
+    #[arg(long, default_value = ".stancewire/train-stance")]
+    pub checkpoints: PathBuf,
+    #[arg(long, default_value_t = 2)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    /// Peak learning rate of the cross-encoder's BERT.
+    #[arg(long, default_value_t = 5e-5)]
+    pub lr: f64,
+    /// Peak learning rate of its classifier head.
+    #[arg(long, default_value_t = 1e-3)]
+    pub head_lr: f64,
+    #[arg(long, default_value_t = 0.1)]
+    pub warmup: f64,
+    #[arg(long, default_value_t = 0.01)]
+    pub weight_decay: f64,
+    /// Share of `discuss` training pairs kept each epoch (the majority class;
+    /// fewer of them make epochs cheaper).
+    #[arg(long, default_value_t = 1.0)]
+    pub discuss_keep: f64,
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    /// libtorch threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Continue from the last finished epoch in CHECKPOINTS.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EpochLog {
+    epoch: usize,
+    loss: f64,
+    dev_fnc_score: f64,
+    dev_macro_f1: f64,
+    dev_per_class_f1: BTreeMap<String, f64>,
+    seconds: f64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    history: Vec<EpochLog>,
+    best_epoch: Option<usize>,
+    best: f64,
+}
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    Runtime {
+        threads: args.threads,
+        ..Default::default()
+    }
+    .apply();
+    tch::manual_seed(args.seed as i64);
+    std::fs::create_dir_all(&args.checkpoints)?;
+    let data = fnc::read_fnc(&args.bodies, &args.stances)?;
+    let holdout = fnc::read_ids(&args.holdout)?;
+    let all_bodies = data.bodies.clone();
+    let train = Dataset {
+        bodies: all_bodies.clone(),
+        pairs: data.pairs.clone(),
+    }
+    .split(&holdout, false);
+    let dev = data.split(&holdout, true);
+    anyhow::ensure!(
+        train.bodies.keys().all(|id| !dev.bodies.contains_key(id)),
+        "train and dev share bodies"
+    );
+    tracing::info!(
+        train_pairs = train.pairs.len(),
+        train_bodies = train.bodies.len(),
+        dev_pairs = dev.pairs.len(),
+        dev_bodies = dev.bodies.len(),
+        train_classes = ?fnc::class_counts(&train.pairs),
+        "FNC-1 read; dev is body-disjoint"
+    );
+
+    let config = BertConfig::from_file(args.base.join("config.json"));
+    let encoder = TextEncoder::from_vocab(&args.base.join("vocab.txt"))?;
+    let settings = InputSettings::default();
+    let mut embed_vs = nn::VarStore::new(Device::Cpu);
+    let embedder = Embedder::new(&(embed_vs.root() / net::EMBEDDER), &config);
+    net::init_from_base(
+        &embed_vs,
+        &args.base.join("model.safetensors"),
+        net::EMBEDDER,
+    )?;
+    embed_vs.freeze();
+
+    let mut relate_vs = nn::VarStore::new(Device::Cpu);
+    let mut relate = RelateNet::new(&(relate_vs.root() / net::RELATE));
+    let mut cross_vs = nn::VarStore::new(Device::Cpu);
+    let cross = CrossNet::new(&(cross_vs.root() / net::CROSS), &config);
+    net::init_from_base(
+        &cross_vs,
+        &args.base.join("model.safetensors"),
+        &format!("{}.bert", net::CROSS),
+    )?;
+    let frozen = Frozen {
+        embedder: &embedder,
+        encoder: &encoder,
+        settings: &settings,
+    };
+
+    // 1. Embeddings, cached.
+    let both = Dataset {
+        bodies: all_bodies,
+        pairs: Vec::new(),
+    };
+    let bodies = cached_bodies(&frozen.with(&relate, &cross), &both, &args.checkpoints)?;
+    let headlines = Dataset {
+        bodies: BTreeMap::new(),
+        pairs: train.pairs.iter().chain(&dev.pairs).cloned().collect(),
+    };
+    let claims = eval::prepare_claims(&frozen.with(&relate, &cross), &headlines);
+
+    // 2. Stage one.
+    fit_relate(&mut relate, &relate_vs, &train, &bodies, &claims, args.seed)?;
+    relate_vs.freeze();
+
+    // 3. Stage two.
+    let items = cross_items(&frozen.with(&relate, &cross), &train, &bodies, &claims);
+    let state_path = args.checkpoints.join("state.json");
+    let mut state: State = if args.resume && state_path.exists() {
+        serde_json::from_slice(&std::fs::read(&state_path)?)?
+    } else {
+        State::default()
+    };
+    let start_epoch = state.history.len();
+    if start_epoch > 0 {
+        let last = checkpoint(&args.checkpoints, start_epoch);
+        cross_vs
+            .load(&last)
+            .with_context(|| format!("resuming from {}", last.display()))?;
+        tracing::info!(
+            epoch = start_epoch,
+            "resumed (optimizer moments start afresh)"
+        );
+    }
+    let weights = class_weights(&items);
+    tracing::info!(pairs = items.len(), weights = ?weights, "cross-encoder training pairs");
+    let weights = Tensor::from_slice(&weights);
+    let mut opt = nn::AdamW::default()
+        .wd(args.weight_decay)
+        .build(&cross_vs, args.lr)?;
+    let per_epoch = epoch_items(&items, args.discuss_keep, &mut StdRng::seed_from_u64(0)).len();
+    let steps_per_epoch = per_epoch.div_ceil(args.batch_size);
+    let schedule = Schedule::new(
+        args.lr,
+        args.head_lr,
+        args.warmup,
+        steps_per_epoch * args.epochs,
+    );
+    for epoch in start_epoch + 1..=args.epochs {
+        let started = Instant::now();
+        let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(epoch as u64));
+        let chosen = epoch_items(&items, args.discuss_keep, &mut rng);
+        let batches =
+            fine_tune::bucketed(chosen, args.batch_size, &mut rng, |it| it.input.ids.len());
+        let first_step = (epoch - 1) * steps_per_epoch;
+        let loss = fine_tune::epoch(&mut opt, &schedule, epoch, first_step, &batches, |batch| {
+            let inputs: Vec<&Encoded> = batch.iter().map(|it| &it.input).collect();
+            let (ids, types, mask) = pad(&inputs);
+            let labels: Vec<i64> = batch.iter().map(|it| it.label).collect();
+            cross
+                .forward_t(&ids, &mask, &types, true)
+                .cross_entropy_loss(
+                    &Tensor::from_slice(&labels),
+                    Some(&weights),
+                    tch::Reduction::Mean,
+                    -100,
+                    0.0,
+                )
+        });
+        let judged = eval::predict(
+            &frozen.with(&relate, &cross),
+            &dev,
+            Task::Fnc,
+            &bodies,
+            &claims,
+        );
+        let scores = eval::score(&dev, &judged);
+        let log = epoch_log(epoch, loss, &scores, started);
+        tracing::info!(
+            epoch,
+            loss = log.loss,
+            dev_fnc_score = log.dev_fnc_score,
+            dev_macro_f1 = log.dev_macro_f1,
+            per_class = ?log.dev_per_class_f1,
+            confusion = ?scores.confusion,
+            seconds = log.seconds,
+            "epoch done"
+        );
+        fine_tune::append_log(&args.checkpoints, &log)?;
+        cross_vs.save(checkpoint(&args.checkpoints, epoch))?;
+        let merit = log.dev_fnc_score / 100.0 + log.dev_macro_f1;
+        if merit > state.best {
+            state.best = merit;
+            state.best_epoch = Some(epoch);
+            export(
+                &[&embed_vs, &relate_vs, &cross_vs],
+                &config,
+                &settings,
+                args,
+                &state,
+                &log,
+            )?;
+            tracing::info!(epoch, out = %args.out.display(), "new best model exported");
+        }
+        state.history.push(log);
+        std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+    }
+    Ok(())
+}
+
+/// The parts that training does not change.
+struct Frozen<'a> {
+    embedder: &'a Embedder,
+    encoder: &'a TextEncoder,
+    settings: &'a InputSettings,
+}
+
+impl<'a> Frozen<'a> {
+    fn with<'b>(&self, relate: &'b RelateNet, cross: &'b CrossNet) -> Parts<'b>
+    where
+        'a: 'b,
+    {
+        Parts {
+            embedder: self.embedder,
+            relate,
+            cross,
+            encoder: self.encoder,
+            settings: self.settings,
+            batch_size: 32,
+        }
+    }
+}
+
+fn epoch_log(epoch: usize, loss: f64, s: &Scores, started: Instant) -> EpochLog {
+    EpochLog {
+        epoch,
+        loss,
+        dev_fnc_score: s.fnc_score,
+        dev_macro_f1: s.macro_f1,
+        dev_per_class_f1: s
+            .per_class_f1
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// Sentence embeddings of every body, from the cache when it has them all.
+fn cached_bodies(
+    parts: &Parts,
+    data: &Dataset,
+    dir: &Path,
+) -> anyhow::Result<BTreeMap<String, Body>> {
+    let cache = dir.join("bodies.safetensors");
+    if cache.exists() {
+        let stored: BTreeMap<String, Tensor> =
+            Tensor::read_safetensors(&cache)?.into_iter().collect();
+        if data.bodies.keys().all(|id| stored.contains_key(id)) {
+            tracing::info!(cache = %cache.display(), "body embeddings from cache");
+            return Ok(data
+                .bodies
+                .iter()
+                .map(|(id, text)| {
+                    let mut sentences = eval::sentences_of(text);
+                    sentences.truncate(parts.settings.max_sentences);
+                    (id.clone(), Body::new(sentences, stored[id].shallow_clone()))
+                })
+                .collect());
+        }
+    }
+    let started = Instant::now();
+    let bodies = eval::prepare_bodies(parts, data);
+    let named: Vec<(String, Tensor)> = bodies
+        .iter()
+        .map(|(id, b)| (id.clone(), b.embeddings.shallow_clone()))
+        .collect();
+    Tensor::write_safetensors(&named, &cache)?;
+    tracing::info!(
+        bodies = bodies.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "bodies embedded"
+    );
+    Ok(bodies)
+}
+
+/// Fits stage one (related or not) on all training pairs.
+fn fit_relate(
+    relate: &mut RelateNet,
+    vs: &nn::VarStore,
+    train: &Dataset,
+    bodies: &BTreeMap<String, Body>,
+    claims: &BTreeMap<String, Claim>,
+    seed: u64,
+) -> anyhow::Result<()> {
+    tch::manual_seed(seed as i64);
+    let n = train.pairs.len() as i64;
+    let x: Vec<f32> = train
+        .pairs
+        .iter()
+        .flat_map(|p| {
+            let (claim, body) = (&claims[&p.headline], &bodies[&p.body_id]);
+            model::features(claim, body, &model::similarities(claim, body))
+        })
+        .collect();
+    let y: Vec<f32> = train
+        .pairs
+        .iter()
+        .map(|p| (p.relation != Relation::Unrelated) as u8 as f32)
+        .collect();
+    let x = Tensor::from_slice(&x).view([n, net::FEATURES]);
+    let y = Tensor::from_slice(&y);
+    relate.fit_scale(&x);
+    let mut opt = nn::Adam::default().build(vs, 1e-2)?;
+    for step in 0..400 {
+        let loss = relate
+            .forward(&x)
+            .binary_cross_entropy_with_logits::<Tensor>(&y, None, None, tch::Reduction::Mean);
+        opt.backward_step(&loss);
+        if step % 100 == 99 {
+            tracing::info!(
+                step = step + 1,
+                loss = loss.double_value(&[]),
+                "stage one fitting"
+            );
+        }
+    }
+    let right = tch::no_grad(|| {
+        relate
+            .forward(&x)
+            .ge(0.0)
+            .to_kind(Kind::Float)
+            .eq_tensor(&y)
+    })
+    .to_kind(Kind::Float)
+    .mean(Kind::Float)
+    .double_value(&[]);
+    tracing::info!(train_accuracy = right, "stage one (related or not) fitted");
+    Ok(())
+}
+
+struct Item {
+    input: Encoded,
+    label: i64,
+}
+
+/// (claim, evidence) inputs of the related training pairs.
+fn cross_items(
+    parts: &Parts,
+    train: &Dataset,
+    bodies: &BTreeMap<String, Body>,
+    claims: &BTreeMap<String, Claim>,
+) -> Vec<Item> {
+    train
+        .pairs
+        .iter()
+        .filter(|p| p.relation != Relation::Unrelated)
+        .map(|p| {
+            let (claim, body) = (&claims[&p.headline], &bodies[&p.body_id]);
+            let sims = model::similarities(claim, body);
+            let chosen = model::evidence(body, &sims, parts.settings.evidence_sentences);
+            Item {
+                input: parts.encoder.pair(
+                    &claim.text,
+                    &model::evidence_text(body, &chosen),
+                    parts.settings.pair_pieces,
+                ),
+                label: p.relation.index() as i64,
+            }
+        })
+        .collect()
+}
+
+/// Inverse square-root class frequencies, `discuss` = 1.
+fn class_weights(items: &[Item]) -> Vec<f32> {
+    let mut n = [0f32; 3];
+    for it in items {
+        n[it.label as usize] += 1.0;
+    }
+    let max = n.iter().copied().fold(1.0, f32::max);
+    n.iter().map(|&c| (max / c.max(1.0)).sqrt()).collect()
+}
+
+/// This epoch's pairs: all agree and disagree, a share of discuss.
+fn epoch_items<'a>(items: &'a [Item], discuss_keep: f64, rng: &mut StdRng) -> Vec<&'a Item> {
+    use rand::Rng;
+    items
+        .iter()
+        .filter(|it| {
+            it.label != Relation::Discuss.index() as i64 || rng.gen::<f64>() < discuss_keep
+        })
+        .collect()
+}
+
+fn checkpoint(dir: &Path, epoch: usize) -> PathBuf {
+    dir.join(format!("cross-epoch-{epoch}.safetensors"))
+}
+
+/// Writes the model directory: all three networks' weights in half
+/// precision, config, vocabulary, input settings and how it was trained.
+fn export(
+    stores: &[&nn::VarStore],
+    config: &BertConfig,
+    settings: &InputSettings,
+    args: &TrainArgs,
+    state: &State,
+    best: &EpochLog,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.out)?;
+    let mut named: Vec<(String, Tensor)> = stores
+        .iter()
+        .flat_map(|vs| vs.variables())
+        .map(|(k, v)| (k, v.to_kind(Kind::Half)))
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    Tensor::write_safetensors(&named, args.out.join("model.safetensors"))?;
+    std::fs::write(
+        args.out.join("config.json"),
+        serde_json::to_vec_pretty(config)?,
+    )?;
+    std::fs::write(
+        args.out.join("stance.json"),
+        serde_json::to_vec_pretty(settings)?,
+    )?;
+    std::fs::copy(args.base.join("vocab.txt"), args.out.join("vocab.txt"))?;
+    let mut history = state.history.clone();
+    history.push(best.clone());
+    let training = serde_json::json!({
+        "settings": args,
+        "input": settings,
+        "best_epoch": best.epoch,
+        "best_dev_fnc_score": best.dev_fnc_score,
+        "best_dev_macro_f1": best.dev_macro_f1,
+        "history": history,
+    });
+    std::fs::write(
+        args.out.join("training.json"),
+        serde_json::to_vec_pretty(&training)?,
+    )?;
+    Ok(())
+}
