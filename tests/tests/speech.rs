@@ -5,7 +5,7 @@
 //! mentions). The model loads once per test binary.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use stancewire_entity_recognition::{
     model::{shipped_dir, NerModel, MAX_PIECES},
@@ -18,6 +18,9 @@ use stancewire_ingest::{
 use stancewire_model::Runtime;
 use stancewire_proto::v1::{self, QuoteKind, StanceLabel};
 use stancewire_stage::limits::ArticleLimits;
+use stancewire_stance_detection::attribution::{
+    self, shipped_dir as attribution_dir, AttributionModel,
+};
 use stancewire_stance_detection::speech::{analyse, claim_id, normalize, Speech};
 
 const EXAMPLE: &str = concat!(
@@ -37,6 +40,28 @@ fn recognizer() -> &'static Recognize {
             .expect("the shipped NER model loads");
         Recognize::new(model, ArticleLimits::default(), "articles.entities")
     })
+}
+
+/// The attribution tagger, loaded once per test binary.
+fn attribution_model() -> &'static Mutex<AttributionModel> {
+    static MODEL: OnceLock<Mutex<AttributionModel>> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        Mutex::new(
+            AttributionModel::load(&attribution_dir(), &Runtime::default())
+                .expect("the shipped attribution model loads"),
+        )
+    })
+}
+
+/// Who said what in a tagged article, as stance-detection finds it.
+fn speech_of(doc: &v1::ArticleEntities) -> Speech {
+    let found = doc.article.as_ref().map_or_else(Vec::new, |a| {
+        let model = attribution_model()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        attribution::find(&model, &a.body, &attribution::paragraphs(a))
+    });
+    analyse(doc, &found)
 }
 
 /// An article as stance-detection receives it: cleaned, built, tagged.
@@ -168,7 +193,7 @@ fn assert_well_formed(doc: &v1::ArticleEntities, speech: &Speech) {
 #[test]
 fn kremlin_denial_example() {
     let doc = example();
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let peskov = entity_id(&doc, "Dmitry Peskov");
     let reuters = entity_id(&doc, "Reuters");
@@ -325,8 +350,8 @@ fn kremlin_denial_example() {
 #[test]
 fn analysis_is_deterministic() {
     let doc = example();
-    let first = analyse(&doc);
-    let second = analyse(&doc.clone());
+    let first = speech_of(&doc);
+    let second = speech_of(&doc.clone());
     assert_eq!(first, second);
     let json = |s: &Speech| {
         serde_json::to_string(&(&s.quotes, &s.claims, &s.stances)).expect("records serialise")
@@ -345,7 +370,7 @@ fn split_quotes_share_their_attribution() {
          “We have nothing to add to this,” said Lavrov, the foreign minister.\n\n\
          Lavrov told reporters on Tuesday: “The meeting will take place in Moscow next week.”",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let lavrov = entity_id(&doc, "Sergei Lavrov");
     let texts: Vec<&str> = speech.quotes.iter().map(|q| q.text.as_str()).collect();
@@ -355,17 +380,20 @@ fn split_quotes_share_their_attribution() {
             "The talks were useful and very constructive,",
             "We will meet again next month in Moscow.",
             "We are ready to help,",
+            "the plan “a good start”",
             "We have nothing to add to this,",
             "The meeting will take place in Moscow next week.",
         ],
-        "the scare quote “a good start” is not a quote"
+        "quotes inside their marks; a partial quote stays inside what he called the plan"
     );
+    let kinds: Vec<QuoteKind> = speech.quotes.iter().map(|q| q.kind()).collect();
+    use QuoteKind::{Direct, Reported};
+    assert_eq!(kinds, [Direct, Direct, Direct, Reported, Direct, Direct]);
     for q in &speech.quotes {
-        assert_eq!(q.kind(), QuoteKind::Direct);
         assert_eq!(q.speaker_entity_id, lavrov, "{q:?}");
     }
     let cues: Vec<&str> = speech.quotes.iter().map(|q| q.cue.as_str()).collect();
-    assert_eq!(cues, ["told", "told", "said", "said", "told"]);
+    assert_eq!(cues, ["told", "told", "said", "called", "said", "told"]);
 }
 
 #[test]
@@ -375,7 +403,7 @@ fn according_to_names_the_speaker_by_name_or_by_role() {
          According to the White House representative, the president will travel to Europe in June.\n\n\
          The talks will continue next week, according to John Kirby.",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let kirby = entity_id(&doc, "John Kirby");
     let by_role = quote(&speech, QuoteKind::Reported, "the president will travel");
@@ -397,7 +425,7 @@ fn pronouns_resolve_to_the_latest_person() {
          “We have a lot of work to do together,” she said. Emmanuel Macron welcomed her at the \
          airport. “This is a historic day for Europe,” he said.",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let merkel = quote(&speech, QuoteKind::Direct, "We have a lot of work");
     let macron = quote(&speech, QuoteKind::Direct, "This is a historic day");
@@ -414,7 +442,7 @@ fn negation_around_a_claim_denies_it_and_negation_inside_does_not() {
          Smith said that Boeing will not close its plant in Seattle.\n\n\
          Union leader Mary Jones denied that workers had been offered a new contract.",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let smith = entity_id(&doc, "Tom Smith");
     let cuts = claim(&speech, "Boeing will cut ten thousand jobs next year");
@@ -457,7 +485,7 @@ fn a_denied_report_is_supported_by_its_source() {
          Donald Trump in secret last month.\n\n\
          Peskov did not deny that the two leaders had spoken by telephone in July.",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let met = claim(
         &speech,
@@ -488,7 +516,7 @@ fn an_answer_judges_the_claim_before_it() {
          mine. “That is simply wrong,” a company spokeswoman said. She added that the stake had \
          not been sold.",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let sold = claim(
         &speech,
@@ -517,7 +545,7 @@ fn questions_and_unconfirmed_claims_are_queries() {
          losses.\n\n\
          Reuters could not confirm that the leaked documents were authentic.",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let misled = claim(
         &speech,
@@ -543,7 +571,7 @@ fn a_claim_has_one_id_across_wordings_and_articles() {
         tag("Reuters reported that the minister delivered a secret message to the president.");
     let second =
         tag("Bloomberg reports that the minister delivers the secret messages to the president.");
-    let (a, b) = (analyse(&first), analyse(&second));
+    let (a, b) = (speech_of(&first), speech_of(&second));
     assert_well_formed(&first, &a);
     assert_well_formed(&second, &b);
     assert_eq!((a.claims.len(), b.claims.len()), (1, 1));
@@ -562,7 +590,10 @@ fn sentences_without_speech_yield_nothing() {
          Farmers lost most of their harvest, and the so-called “emergency plan” came too late.\n\n\
          The alleged message from the governor was said to contain new instructions.",
     );
-    let speech = analyse(&doc);
+    let speech = speech_of(&doc);
     assert_eq!(speech, Speech::default());
-    assert_eq!(analyse(&v1::ArticleEntities::default()), Speech::default());
+    assert_eq!(
+        speech_of(&v1::ArticleEntities::default()),
+        Speech::default()
+    );
 }

@@ -9,4 +9,5 @@ pub mod attribution;
 pub mod extraction;
 pub mod ner;
 pub mod quotes;
+pub mod source_stances;
 pub mod stance;

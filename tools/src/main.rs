@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use stancewire_lab::{attribution, extraction, ner, quotes, stance};
+use stancewire_lab::{attribution, extraction, ner, quotes, source_stances, stance};
 use stancewire_model::{Precision, Runtime};
 
 #[derive(Parser)]
@@ -81,6 +81,34 @@ enum Command {
     Quotes {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// Score source stances on the project's dev set of (source, claim,
+    /// stance) judgments: accuracy overall and per label, then one JSON
+    /// line; `--details` prints each judgment's outcome first.
+    SourceStances {
+        /// The judgments (default: tests/data/source-stances.jsonl).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Where the articles are (FNC-1 bodies, PolNeAR dev).
+        #[arg(long, default_value = "../shared/data")]
+        shared: PathBuf,
+        #[arg(long)]
+        details: bool,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// What the attribution tagger alone finds in text files (no cleaning:
+    /// each non-empty line a paragraph): per attribution its source, cue and
+    /// content, offsets in code points of the file. For looking at the
+    /// tagger; `quotes` shows what the pipeline makes of it.
+    Attributions {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Model directory (default: the shipped model, models/attribution).
+        #[arg(long)]
+        model: Option<PathBuf>,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
@@ -194,6 +222,70 @@ fn main() -> anyhow::Result<()> {
                 bar.inc(1);
             }
             bar.finish_and_clear();
+            Ok(())
+        }
+        Command::SourceStances {
+            data,
+            shared,
+            details,
+            runtime,
+        } => {
+            let judgments =
+                source_stances::read(&data.unwrap_or_else(source_stances::default_path))?;
+            let texts = source_stances::texts(&judgments, &shared)?;
+            source_stances::validate(&judgments, &texts)?;
+            let pipeline = quotes::Pipeline::load(&runtime.runtime(16))?;
+            let outcomes = source_stances::evaluate(&pipeline, &judgments, &texts)?;
+            if details {
+                for o in &outcomes {
+                    println!("{}", serde_json::to_string(o)?);
+                }
+            }
+            let report = source_stances::report(&outcomes);
+            for (label, s) in &report.per_label {
+                println!(
+                    "{label:>8}: {:>3}/{:<3} {:.3}  instead: {:?}",
+                    s.right, s.judgments, s.accuracy, s.confused_with
+                );
+            }
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Command::Attributions {
+            files,
+            model,
+            runtime,
+        } => {
+            use stancewire_stance_detection::attribution;
+            let dir = model.unwrap_or_else(attribution::shipped_dir);
+            let model = attribution::AttributionModel::load(&dir, &runtime.runtime(16))?;
+            for file in files {
+                let text = std::fs::read_to_string(&file)?;
+                let article = stancewire_proto::v1::Article {
+                    body: text.clone(),
+                    ..Default::default()
+                };
+                let index = stancewire_text::CharIndex::new(&text);
+                let slice = |r: &std::ops::Range<usize>| index.slice(r.start, r.end).to_string();
+                let found: Vec<serde_json::Value> =
+                    attribution::find(&model, &text, &attribution::paragraphs(&article))
+                        .iter()
+                        .map(|f| {
+                            serde_json::json!({
+                                "source": f.source.as_ref().map(slice),
+                                "cue": f.cue.as_ref().map(slice),
+                                "content": slice(&f.content),
+                                "start": f.content.start,
+                                "end": f.content.end,
+                                "confidence": f.confidence,
+                            })
+                        })
+                        .collect();
+                println!(
+                    "{}",
+                    serde_json::json!({"file": file.display().to_string(), "attributions": found})
+                );
+            }
             Ok(())
         }
         Command::Extract { files } => {

@@ -10,14 +10,25 @@ use std::path::Path;
 
 use serde::Serialize;
 use stancewire_entity_recognition::{config::EntityConfig, model::NerModel, transform::Recognize};
-use stancewire_ingest::{article, clean, files::read_text_file, submission::Limits};
+use stancewire_ingest::{
+    article, clean,
+    files::read_text_file,
+    submission::{Content, Hints, Limits, Origin, Submission},
+};
 use stancewire_model::Runtime;
 use stancewire_proto::v1;
 use stancewire_stance_detection::{
-    config::StanceConfig, model::StanceModel, tracked::TrackedClaims, transform::Detect,
+    attribution::AttributionModel, config::StanceConfig, model::StanceModel,
+    tracked::TrackedClaims, transform::Detect,
 };
 
 use crate::align::Alignment;
+
+/// A text's enriched record, and where its body came from in the text.
+pub struct Enriched {
+    pub record: v1::EnrichedArticle,
+    pub align: Alignment,
+}
 
 /// The three stages, loaded once.
 pub struct Pipeline {
@@ -46,6 +57,7 @@ pub struct Quote {
     pub cue: String,
     pub source_start: Option<usize>,
     pub source_end: Option<usize>,
+    pub confidence: f32,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,11 +96,18 @@ impl Pipeline {
             ..runtime.clone()
         };
         let stance = StanceModel::load(&stance_config.model.dir(), &stance_runtime)?;
-        tracing::info!(ner = %ner.version, stance = %stance.version, "models loaded");
+        let attribution = AttributionModel::load(&stance_config.model.attribution_dir(), runtime)?;
+        tracing::info!(
+            ner = %ner.version,
+            stance = %stance.version,
+            attribution = %attribution.version,
+            "models loaded"
+        );
         Ok(Pipeline {
             recognize: Recognize::new(ner, ner_config.limits.clone(), "articles.entities"),
             detect: Detect::new(
                 stance,
+                attribution,
                 stance_config.limits.clone(),
                 stance_config.topics.clone(),
                 TrackedClaims::new(stance_config.limits.max_claim_chars),
@@ -111,19 +130,35 @@ impl Pipeline {
         out
     }
 
-    fn fill(&self, path: &Path, out: &mut FileQuotes) -> anyhow::Result<()> {
+    /// A text (the headline on its first line) through the three stages:
+    /// its enriched record, and the map from its clean body back to `text`.
+    pub fn enrich(&self, text: &str, origin: &str) -> anyhow::Result<Enriched> {
         let limits = Limits::default();
-        let (text, sub) = read_text_file(path, &limits)?;
+        let sub = Submission::new(
+            Content::Text(text.to_string()),
+            Hints::default(),
+            Origin::file(origin),
+            &limits,
+        )?;
         let built = article::build(clean::clean(&sub)?, &sub.origin, None);
         let entities = self.recognize.recognize(&built.article)?;
-        let enriched = self.detect.detect(&entities)?.enriched;
+        let record = self.detect.detect(&entities)?.enriched;
         let a = &built.article;
         let paragraphs: Vec<std::ops::Range<usize>> = a
             .paragraphs
             .iter()
             .map(|p| p.start as usize..p.end as usize)
             .collect();
-        let align = Alignment::new(&text, &a.body, &paragraphs);
+        let align = Alignment::new(text, &a.body, &paragraphs);
+        Ok(Enriched { record, align })
+    }
+
+    fn fill(&self, path: &Path, out: &mut FileQuotes) -> anyhow::Result<()> {
+        let text = read_text_file(path)?;
+        let Enriched {
+            record: enriched,
+            align,
+        } = self.enrich(&text, &path.display().to_string())?;
         let map = |s: &v1::Span| align.range(&(s.start as usize..s.end as usize));
         let file_chars: Vec<char> = text.chars().collect();
         let slice = |r: &std::ops::Range<usize>| file_chars[r.clone()].iter().collect::<String>();
@@ -148,6 +183,7 @@ impl Pipeline {
                 cue: q.cue.clone(),
                 source_start: source.as_ref().map(|s| s.start),
                 source_end: source.as_ref().map(|s| s.end),
+                confidence: q.confidence,
             });
         }
         for c in &enriched.claims {

@@ -248,25 +248,16 @@ fn read_units(path: &Path, limits: &Limits) -> Vec<Unit> {
     }]
 }
 
-/// A plain-text file as `ingest files` reads it (UTF-8, else Windows-1252;
-/// the headline on the first line), with its decoded text: for tools that
-/// map what the pipeline found back to the file.
-pub fn read_text_file(path: &Path, limits: &Limits) -> Result<(String, Submission), Failure> {
+/// A plain-text file's text as `ingest files` reads it (UTF-8, else
+/// Windows-1252): for tools that map what the pipeline found back to it.
+pub fn read_text_file(path: &Path) -> Result<String, Failure> {
     let bytes = std::fs::read(path).map_err(|e| {
         Failure::new(
             FailureKind::UnreadableFile,
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
-    let text = decode_legacy_text(&bytes)?;
-    let origin = Origin::file(path.display().to_string());
-    let sub = Submission::new(
-        Content::Text(text.clone()),
-        Hints::default(),
-        origin,
-        limits,
-    )?;
-    Ok((text, sub))
+    decode_legacy_text(&bytes)
 }
 
 /// Text files carry no charset: UTF-8, else Windows-1252 (a superset of

@@ -10,7 +10,8 @@ use stancewire_proto::v1;
 use stancewire_stage::{clock, config::LogSettings, stage, stage::Topics, App, Service};
 
 use crate::{
-    config::StanceConfig, model::StanceModel, tracked, tracked::TrackedClaims, transform::Detect,
+    attribution::AttributionModel, config::StanceConfig, model::StanceModel, tracked,
+    tracked::TrackedClaims, transform::Detect,
 };
 
 /// Longest wait for the tracked claims before judging articles without them.
@@ -48,13 +49,28 @@ impl Service for StanceDetection {
 
     async fn build(config: &StanceConfig) -> anyhow::Result<App> {
         let threads = config.model.runtime.apply();
-        let (dir, runtime) = (config.model.dir(), config.model.runtime.clone());
-        let model =
-            tokio::task::spawn_blocking(move || StanceModel::load(&dir, &runtime)).await??;
-        tracing::info!(model = %model.version, threads, "stance model loaded");
+        let (stance_dir, attribution_dir, runtime) = (
+            config.model.dir(),
+            config.model.attribution_dir(),
+            config.model.runtime.clone(),
+        );
+        let (model, attribution) = tokio::task::spawn_blocking(move || {
+            anyhow::Ok((
+                StanceModel::load(&stance_dir, &runtime)?,
+                AttributionModel::load(&attribution_dir, &runtime)?,
+            ))
+        })
+        .await??;
+        tracing::info!(
+            model = %model.version,
+            attribution = %attribution.version,
+            threads,
+            "stance and attribution models loaded"
+        );
         let tracked = TrackedClaims::new(config.limits.max_claim_chars);
         let transform = Arc::new(Detect::new(
             model,
+            attribution,
             config.limits.clone(),
             config.topics.clone(),
             tracked.clone(),

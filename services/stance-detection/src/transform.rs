@@ -18,6 +18,7 @@ use stancewire_stage::{
 use stancewire_text::CharIndex;
 
 use crate::{
+    attribution::{self, AttributionModel},
     config::{Limits, Topics},
     model::{self, Judgement, Relation, StanceModel},
     speech::{self, Speech},
@@ -31,10 +32,11 @@ pub const STAGE: &str = "stance-detection";
 /// taken to be one of the article's own claims.
 const LINK_MIN_SIMILARITY: f64 = 0.6;
 
-/// The model with the embeddings of claims it has already seen (tracked
-/// claims are judged against every article; embedding them once is enough).
+/// The models, with the embeddings of claims already seen (tracked claims
+/// are judged against every article; embedding them once is enough).
 struct Scorer {
     model: StanceModel,
+    attribution: AttributionModel,
     claim_embeddings: HashMap<String, Vec<f32>>,
 }
 
@@ -72,14 +74,16 @@ pub struct Detected {
 impl Detect {
     pub fn new(
         model: StanceModel,
+        attribution: AttributionModel,
         limits: Limits,
         topics: Topics,
         tracked: Arc<TrackedClaims>,
     ) -> Self {
         Detect {
-            model_version: model.version.clone(),
+            model_version: format!("{}+{}", model.version, attribution.version),
             scorer: Mutex::new(Scorer {
                 model,
+                attribution,
                 claim_embeddings: HashMap::new(),
             }),
             limits,
@@ -129,11 +133,14 @@ impl Detect {
     /// Everything stance-detection adds to one article.
     pub fn detect(&self, doc: &v1::ArticleEntities) -> Result<Detected, Failure> {
         let (meta, article) = self.check(doc)?;
+        let mut scorer = self.scorer.lock().unwrap_or_else(|p| p.into_inner());
+        let paragraphs = attribution::paragraphs(article);
+        let found = attribution::find(&scorer.attribution, &article.body, &paragraphs);
         let Speech {
             quotes,
             claims,
             stances,
-        } = speech::analyse(doc);
+        } = speech::analyse(doc, &found);
         let index = CharIndex::new(&article.body);
         let spans: Vec<v1::Span> = article.sentences.iter().filter_map(|s| s.span).collect();
         let sentences: Vec<String> = spans
@@ -141,8 +148,6 @@ impl Detect {
             .map(|s| index.slice(s.start as usize, s.end as usize).to_string())
             .collect();
         let tracked = self.tracked.snapshot();
-
-        let mut scorer = self.scorer.lock().unwrap_or_else(|p| p.into_inner());
         let body = scorer.model.body(sentences);
         let headline = headline_claim(&mut scorer, article, &claims);
         let mut claims = claims;

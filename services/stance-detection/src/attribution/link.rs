@@ -53,21 +53,45 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
 
-/// The attributions of one tagged paragraph, in text order of their content.
-pub fn link(tags: &[WordTags]) -> Vec<Linked> {
+/// Words that end a sentence: a quote part after one is a new quote.
+fn ends_sentence(word: &str) -> bool {
+    matches!(word, "." | "?" | "!" | "…")
+}
+
+/// A word that is only punctuation (commas, quotation marks).
+fn is_punctuation(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| !c.is_alphanumeric())
+}
+
+/// The attributions of one tagged paragraph (`words` its words, `tags`
+/// their tags), in text order of their content.
+pub fn link(words: &[&str], tags: &[WordTags]) -> Vec<Linked> {
     let sources = spans(tags, Layer::Source);
     let cues = spans(tags, Layer::Cue);
     let contents = spans(tags, Layer::Content);
 
-    // Each content's cue: the nearest one outside it.
+    // Between two spans, a sentence ends.
+    let crosses = |a: &Range<usize>, b: &Range<usize>| {
+        let (from, to) = if a.end <= b.start {
+            (a.end, b.start)
+        } else {
+            (b.end, a.start)
+        };
+        from < to && words[from..to].iter().any(|w| ends_sentence(w))
+    };
+    // Each content's cue: the nearest one outside it, in its own sentence
+    // if there is one.
     let cue_of: Vec<Option<usize>> = contents
         .iter()
         .map(|(content, _)| {
             cues.iter()
                 .enumerate()
                 .filter(|(_, (cue, _))| !overlaps(cue, content))
-                .map(|(k, (cue, _))| (gap(cue, content), cue.start > content.start, k))
-                .filter(|&(g, _, _)| g <= MAX_CUE_GAP)
+                .map(|(k, (cue, _))| {
+                    let key = (crosses(cue, content), gap(cue, content));
+                    (key, cue.start > content.start, k)
+                })
+                .filter(|&((_, g), _, _)| g <= MAX_CUE_GAP)
                 .min()
                 .map(|(_, _, k)| k)
         })
@@ -82,10 +106,19 @@ pub fn link(tags: &[WordTags]) -> Vec<Linked> {
         used[i] = true;
         let (mut content, mut score) = contents[i].clone();
         let mut parts = 1.0;
-        // Later parts of the same quote: same cue, close by.
+        // Later parts of the same quote: same cue, close by, in the same
+        // sentence ("“…,” he said, “…”", "But to prevent problems, he said,
+        // officials should …"; not "“…,” he said. “…”").
         if let Some(k) = cue_of[i] {
             for j in i + 1..contents.len() {
-                if !used[j] && cue_of[j] == Some(k) && gap(&content, &contents[j].0) <= MAX_PART_GAP
+                let next = &contents[j].0;
+                let same_sentence = !words[content.end..next.start]
+                    .iter()
+                    .any(|w| ends_sentence(w));
+                if !used[j]
+                    && cue_of[j] == Some(k)
+                    && gap(&content, next) <= MAX_PART_GAP
+                    && same_sentence
                 {
                     used[j] = true;
                     content = content.start..contents[j].0.end;
@@ -100,17 +133,56 @@ pub fn link(tags: &[WordTags]) -> Vec<Linked> {
             None => score / parts,
         };
         out.push(Linked {
-            source: cue.and_then(|(c, _)| source_of(&sources, c, &content)),
+            source: cue.and_then(|(c, _)| source_of(&sources, c, &content, &crosses)),
             cue: cue.map(|(c, _)| c.clone()),
             content,
             confidence,
         });
     }
 
+    // A sentence-final attribution whose content the tagger gave to a cue
+    // inside it ("[Reuters' report claiming that P] are not true, Peskov
+    // said"): the sentence up to its source is what it says.
+    let mut sentence_final = vec![false; cues.len()];
+    for (k, (cue, p)) in cues.iter().enumerate() {
+        if cue_of.contains(&Some(k)) {
+            continue;
+        }
+        let Some(source) = sources
+            .iter()
+            .map(|(s, _)| s)
+            .find(|s| gap(s, cue) == 0 && !overlaps(s, cue))
+        else {
+            continue;
+        };
+        let phrase = source.start.min(cue.start);
+        let mut end = phrase;
+        while end > 0 && is_punctuation(words[end - 1]) {
+            end -= 1;
+        }
+        let Some((content, _)) = contents
+            .iter()
+            .find(|(c, _)| end <= c.end && c.end <= phrase && c.start < end)
+        else {
+            continue;
+        };
+        let start = (0..content.start)
+            .rev()
+            .find(|&i| ends_sentence(words[i]))
+            .map_or(0, |i| i + 1);
+        sentence_final[k] = true;
+        out.push(Linked {
+            content: start..content.end,
+            cue: Some(cue.clone()),
+            source: Some(source.clone()),
+            confidence: *p,
+        });
+    }
+
     // Cues inside a content with no content of their own introduce the
     // rest of it.
     for (k, (cue, p)) in cues.iter().enumerate() {
-        if cue_of.contains(&Some(k)) {
+        if cue_of.contains(&Some(k)) || sentence_final[k] {
             continue;
         }
         let Some(outer) = out
@@ -148,14 +220,15 @@ fn source_of(
     sources: &[(Range<usize>, f32)],
     cue: &Range<usize>,
     content: &Range<usize>,
+    crosses: &impl Fn(&Range<usize>, &Range<usize>) -> bool,
 ) -> Option<Range<usize>> {
     sources
         .iter()
         .map(|(s, _)| s)
         .filter(|s| !overlaps(s, content) || inside(cue, content))
-        .map(|s| (gap(s, cue), s.start > cue.start, s))
-        .filter(|&(g, _, _)| g <= MAX_SOURCE_GAP)
-        .min_by_key(|&(g, after, s)| (g, after, s.start))
+        .map(|s| ((crosses(s, cue), gap(s, cue)), s.start > cue.start, s))
+        .filter(|&((_, g), _, _)| g <= MAX_SOURCE_GAP)
+        .min_by_key(|&(key, after, s)| (key, after, s.start))
         .map(|(_, _, s)| s.clone())
 }
 
@@ -164,7 +237,15 @@ mod tests {
     use super::*;
     use crate::attribution::labels::{B, I, O};
 
-    /// Tags from one string per layer: 'B', 'I' or '.' per word.
+    /// Links tags given as one string per layer ('B', 'I' or '.' per word)
+    /// over `words` (space-separated).
+    fn link_tags(words: &str, source: &str, cue: &str, content: &str) -> Vec<Linked> {
+        let words: Vec<&str> = words.split(' ').collect();
+        let tags = tags(source, cue, content);
+        assert_eq!(words.len(), tags.len());
+        link(&words, &tags)
+    }
+
     fn tags(source: &str, cue: &str, content: &str) -> Vec<WordTags> {
         let t = |c: char| match c {
             'B' => B,
@@ -184,18 +265,26 @@ mod tests {
 
     #[test]
     fn source_cue_content() {
-        // Peskov said the report was false .
-        let found = link(&tags("B......", ".B.....", "..BIIII"));
+        let found = link_tags(
+            "Peskov said the report was false",
+            "B.....",
+            ".B....",
+            "..BIII",
+        );
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].content, 2..7);
+        assert_eq!(found[0].content, 2..6);
         assert_eq!(found[0].cue, Some(1..2));
         assert_eq!(found[0].source, Some(0..1));
     }
 
     #[test]
     fn a_split_quote_is_one_attribution() {
-        // “ A b , ” he said , “ c d . ”
-        let found = link(&tags(".....B.......", "......B......", "BIIII...BIIII"));
+        let found = link_tags(
+            "“ A b , ” he said , “ c d . ”",
+            ".....B.......",
+            "......B......",
+            "BIIII...BIIII",
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].content, 0..13);
         assert_eq!(found[0].cue, Some(6..7));
@@ -203,9 +292,27 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_after_the_attributions_sentence_is_a_quote_of_its_own() {
+        let found = link_tags(
+            "“ A b , ” he said . “ c d . ”",
+            ".....B.......",
+            "......B......",
+            "BIIII...BIIII",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].content, 0..5);
+        assert_eq!(found[1].content, 8..13);
+        assert_eq!(found[1].source, Some(5..6), "the same speaker");
+    }
+
+    #[test]
     fn a_nested_cue_introduces_the_rest_of_its_content() {
-        // Peskov said Reuters claimed Araghchi delivered it .
-        let found = link(&tags("B.B.....", ".B.B....", "..BIIIII"));
+        let found = link_tags(
+            "Peskov said Reuters claimed Araghchi delivered it .",
+            "B.B.....",
+            ".B.B....",
+            "..BIIIII",
+        );
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[0].source, Some(0..1));
         let inner = &found[1];
@@ -214,8 +321,36 @@ mod tests {
     }
 
     #[test]
+    fn a_sentence_final_attribution_takes_the_sentence_whose_content_a_cue_inside_took() {
+        let found = link_tags(
+            "Reuters report claiming that P is false , Peskov said .",
+            "B.......B..",
+            "..B......B.",
+            "...BIII....",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        let outer = found.iter().find(|l| l.cue == Some(9..10)).unwrap();
+        assert_eq!(outer.content, 0..7);
+        assert_eq!(outer.source, Some(8..9));
+    }
+
+    #[test]
+    fn a_quote_split_around_its_cue_takes_that_cue_not_the_last_sentences() {
+        let found = link_tags(
+            "“ x , ” he said . But y , he said , z .",
+            "....B.....B....",
+            ".....B.....B...",
+            "BIII...BI....B.",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[1].content, 7..14, "both parts, around their cue");
+        assert_eq!(found[1].cue, Some(11..12));
+        assert_eq!(found[1].source, Some(10..11));
+    }
+
+    #[test]
     fn a_content_without_a_cue_has_no_source() {
-        let found = link(&tags("......", "......", "BIIII."));
+        let found = link_tags("“ Never , ever . ”", "......", "......", "BIIIII");
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].source, None);
         assert_eq!(found[0].cue, None);

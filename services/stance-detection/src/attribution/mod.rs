@@ -78,7 +78,7 @@ pub fn find(model: &AttributionModel, body: &str, paragraphs: &[Range<usize>]) -
     let mut out = Vec::new();
     for (p, (words, tags)) in words.iter().zip(&tags).enumerate() {
         let chars = |r: &Range<usize>| words[r.start].start..words[r.end - 1].end;
-        for l in link::link(tags) {
+        for l in link::link(&texts[p], tags) {
             out.push(Found {
                 content: chars(&l.content),
                 cue: l.cue.as_ref().map(chars),

@@ -19,6 +19,8 @@ pub(crate) struct Attribution {
     pub speaker: SpeakerRef,
     /// Index of the sentence the attribution is made in (the evidence).
     pub sentence: usize,
+    /// How sure the finder is, 0..1.
+    pub confidence: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,8 @@ pub(crate) struct Cue {
     /// A noun or participle inside a noun phrase ("a report claiming that"):
     /// its phrase names a speaker only if it mentions one.
     pub nominal: bool,
+    /// Where the cue is, if there is one (byte range of the body).
+    pub range: Option<Range<usize>>,
 }
 
 /// Who the speech is attributed to, before resolution.

@@ -99,26 +99,6 @@ pub(crate) fn is_report_noun(word: &str) -> bool {
     )
 }
 
-/// Nouns for unnamed groups of speakers ("officials said").
-pub(crate) fn is_people_noun(word: &str) -> bool {
-    matches!(
-        word,
-        "officials"
-            | "sources"
-            | "analysts"
-            | "experts"
-            | "diplomats"
-            | "witnesses"
-            | "people"
-            | "residents"
-            | "critics"
-            | "observers"
-            | "media"
-            | "police"
-            | "authorities"
-    )
-}
-
 pub(crate) fn is_be(word: &str) -> bool {
     matches!(
         word,
@@ -199,66 +179,6 @@ pub(crate) fn is_clause_boundary(word: &str) -> bool {
             | "where"
             | "until"
             | "unless"
-    )
-}
-
-/// Words a reported clause cannot start with: after "said" they mean the
-/// verb has no clause of its own ("said in a statement", "said to contain").
-pub(crate) fn blocks_bare_clause(word: &str) -> bool {
-    matches!(
-        word,
-        "to" | "in"
-            | "on"
-            | "at"
-            | "by"
-            | "for"
-            | "with"
-            | "of"
-            | "about"
-            | "as"
-            | "so"
-            | "and"
-            | "but"
-            | "or"
-            | "from"
-            | "during"
-            | "after"
-            | "before"
-            | "earlier"
-            | "later"
-            | "yesterday"
-            | "today"
-            | "again"
-            | "nothing"
-            | "something"
-            | "much"
-            | "more"
-            | "little"
-            | "goodbye"
-            | "hello"
-            | "yes"
-            | "no"
-            | "reporters"
-            | "journalists"
-    )
-}
-
-/// Words that may follow a sentence-final cue ("…, Peskov said on Monday.").
-pub(crate) fn is_trailing_adjunct(word: &str) -> bool {
-    matches!(
-        word,
-        "on" | "in"
-            | "at"
-            | "during"
-            | "after"
-            | "late"
-            | "earlier"
-            | "later"
-            | "yesterday"
-            | "today"
-            | "tonight"
-            | "reporters"
-            | "journalists"
     )
 }
 

@@ -1,16 +1,17 @@
 //! Who said what in an article: direct quotes, reported speech, the claims
 //! they carry and each source's stance toward each claim.
 //!
-//! This is the rule-based half of stance detection. It needs no model, so
-//! it explains itself (every stance names its evidence sentence) and it is
-//! deterministic: the same `ArticleEntities` always gives the same
-//! [`Speech`], byte for byte, which the pipeline's repeat detection relies
-//! on. The steps, each in its own module:
+//! The attributions themselves come from the attribution tagger
+//! (`crate::attribution`); everything after is rules, so it explains itself
+//! (every stance names its evidence sentence) and is deterministic: the same
+//! `ArticleEntities` and attributions always give the same [`Speech`], byte
+//! for byte, which the pipeline's repeat detection relies on. The steps,
+//! each in its own module:
 //!
-//! 1. `quotes` pairs quotation marks and finds the attribution beside them;
-//!    `reported` reads reporting cues ("said", "according to", "denied",
-//!    "report claiming that") in the rest of each sentence. Both hand on
-//!    `Attribution`s, with speaker phrases found by `phrase`.
+//! 1. `learned` turns the tagger's attributions into `Attribution`s (kind,
+//!    cue class, speaker phrase); `quotes` pairs quotation marks and finds
+//!    the attribution beside them, for the quotes the tagger missed or left
+//!    without a source (speaker phrases found by `phrase`).
 //! 2. `speakers` resolves each speaker phrase to an entity of the article
 //!    (`cast`): by name, by role, or by pronoun.
 //! 3. `claims` turns the propositions of reported speech into claims with
@@ -23,20 +24,23 @@
 mod attribution;
 mod cast;
 mod claims;
+mod learned;
 mod lexicon;
 mod normalize;
 mod phrase;
 mod quotes;
-mod reported;
 mod speakers;
 mod stances;
 mod text;
 
+use std::ops::Range;
+
 use stancewire_proto::v1;
 
+use crate::attribution::Found;
 pub use normalize::{claim_id, normalize};
 
-use attribution::{Attribution, Kind};
+use attribution::{Attribution, Kind, SpeakerRef};
 use cast::Cast;
 use speakers::Speaker;
 use text::Text;
@@ -54,16 +58,16 @@ pub struct Speech {
 /// Everything said in one article. `doc` is the entity-recognition output
 /// (it holds the Article in `doc.article`, with body, title, sentences
 /// (spans), paragraphs; and mentions/entities with entity ids, canonical
-/// names, roles, aliases).
-pub fn analyse(doc: &v1::ArticleEntities) -> Speech {
+/// names, roles, aliases); `found` what the attribution tagger found in its
+/// body (`crate::attribution::find`).
+pub fn analyse(doc: &v1::ArticleEntities, found: &[Found]) -> Speech {
     let Some(article) = doc.article.as_ref() else {
         return Speech::default();
     };
     let text = Text::new(article);
     let cast = Cast::new(doc, &text);
     let quoted = quotes::find(&text);
-    let mut attributions = quoted.attributions;
-    attributions.extend(reported::find(&text, &quoted.regions, &quoted.cues));
+    let attributions = learned::attributions(&text, found, &quoted);
     let speakers = speakers::resolve(&text, &cast, &attributions, &quoted.regions);
     let claims = claims::extract(&text, &cast, &attributions, &speakers);
     let stances = stances::judge(&stances::Evidence {
@@ -91,7 +95,8 @@ fn quote_records(
     let mut quotes: Vec<v1::Quote> = attributions
         .iter()
         .zip(speakers)
-        .filter_map(|(a, s)| {
+        .enumerate()
+        .filter_map(|(i, (a, s))| {
             let kind = match a.kind {
                 Kind::Direct => v1::QuoteKind::Direct,
                 Kind::Proposition | Kind::Reported if !s.is_nobody() => v1::QuoteKind::Reported,
@@ -105,7 +110,9 @@ fn quote_records(
                 speaker_entity_id: s.id(cast).to_string(),
                 speaker_name: s.name.clone(),
                 cue: a.cue.word.clone(),
-                ..Default::default()
+                source_span: source_phrase(attributions, i, 0).map(|r| text.span(&r)),
+                cue_span: a.cue.range.as_ref().map(|r| text.span(r)),
+                confidence: a.confidence,
             })
         })
         .collect();
@@ -119,4 +126,29 @@ fn quote_records(
         q.id = format!("q{}", i + 1);
     }
     quotes
+}
+
+/// Where attribution `i`'s source is named: its own phrase, or that of the
+/// quote it continues or the speech that encloses it.
+fn source_phrase(attributions: &[Attribution], i: usize, depth: usize) -> Option<Range<usize>> {
+    if depth > attributions.len() {
+        return None;
+    }
+    let a = &attributions[i];
+    match &a.speaker {
+        SpeakerRef::Phrase(range) => Some(range.clone()),
+        SpeakerRef::Continues(j) => source_phrase(attributions, *j, depth + 1),
+        SpeakerRef::Enclosing => attributions
+            .iter()
+            .enumerate()
+            .filter(|(k, outer)| {
+                *k != i
+                    && outer.kind != Kind::Direct
+                    && outer.content.start <= a.content.start
+                    && a.content.end <= outer.content.end
+            })
+            .min_by_key(|(_, outer)| outer.content.len())
+            .and_then(|(k, _)| source_phrase(attributions, k, depth + 1)),
+        SpeakerRef::Nobody => None,
+    }
 }

@@ -10,8 +10,8 @@
 use std::ops::Range;
 
 use super::lexicon::{
-    cue, is_be, is_clause_boundary, is_determiner, is_negation, is_noun_or_verb, is_people_noun,
-    is_refusal, is_report_noun, is_stop_word, is_verb_modifier, pronoun, role_family, Form,
+    cue, is_be, is_clause_boundary, is_negation, is_noun_or_verb, is_refusal, is_verb_modifier,
+    Form,
 };
 use super::text::{Text, Token};
 
@@ -66,21 +66,6 @@ pub(crate) fn after(tokens: &[Token], from: usize) -> Option<Range<usize>> {
     let words: Vec<&Token> = tokens.get(from..)?.iter().take_while(|t| t.word).collect();
     let (first, last) = (words.first()?, words.last()?);
     (words.len() <= MAX_WORDS).then_some(first.range.start..last.range.end)
-}
-
-/// Whether a phrase can name a speaker at all: a name, a pronoun, a role,
-/// a group of people or a report. "The data suggested" is not speech.
-pub(crate) fn plausible(text: &Text, range: &Range<usize>) -> bool {
-    text.tokens(range).iter().filter(|t| t.word).any(|t| {
-        let word = text.lower(t);
-        let bare = word.trim_end_matches("'s");
-        let named = !is_lower(text, t) && !is_determiner(&word) && !is_stop_word(&word);
-        named
-            || pronoun(&word).is_some()
-            || role_family(bare).is_some()
-            || is_people_noun(bare)
-            || is_report_noun(bare)
-    })
 }
 
 /// Whether a token starts with a lower-case letter (or is not a word).

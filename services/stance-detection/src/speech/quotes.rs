@@ -95,6 +95,7 @@ pub(crate) fn find(text: &Text) -> Quoted {
                         class: b.class,
                         negated: b.phrase.negated,
                         nominal: false,
+                        range: Some(b.cue.range.clone()),
                     };
                     (SpeakerRef::Phrase(b.phrase.range.clone()), cue)
                 }
@@ -111,6 +112,7 @@ pub(crate) fn find(text: &Text) -> Quoted {
                 cue,
                 speaker,
                 sentence,
+                confidence: 1.0,
             });
         }
     }
@@ -123,6 +125,7 @@ fn unattributed() -> Cue {
         class: CueClass::Say,
         negated: false,
         nominal: false,
+        range: None,
     }
 }
 
