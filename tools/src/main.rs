@@ -72,6 +72,9 @@ enum Command {
     },
     /// Train the stance model on FNC-1.
     StanceTrain(Box<stance::train::TrainArgs>),
+    /// Train the statement-stance model (the stance cross-encoder, fine-tuned
+    /// on Emergent to read one statement against a claim).
+    StatementStanceTrain(Box<stance::statement_train::TrainArgs>),
     /// Train the attribution tagger on PolNeAR.
     AttributionTrain(Box<attribution::train::TrainArgs>),
     /// Who said what in text files (the headline on the first line): each
@@ -214,6 +217,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::StanceTrain(args) => stance::train::run(&args),
         Command::AttributionTrain(args) => attribution::train::run(&args),
+        Command::StatementStanceTrain(args) => stance::statement_train::run(&args),
         Command::Quotes { files, runtime } => {
             let pipeline = quotes::Pipeline::load(&runtime.runtime(16))?;
             let bar = stancewire_model::progress::bar(files.len() as u64, "files");

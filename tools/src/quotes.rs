@@ -18,8 +18,9 @@ use stancewire_ingest::{
 use stancewire_model::Runtime;
 use stancewire_proto::v1;
 use stancewire_stance_detection::{
-    attribution::AttributionModel, config::StanceConfig, model::StanceModel,
-    tracked::TrackedClaims, transform::Detect,
+    config::StanceConfig,
+    tracked::TrackedClaims,
+    transform::{Detect, Models},
 };
 
 use crate::align::Alignment;
@@ -90,24 +91,25 @@ impl Pipeline {
             runtime,
             ner_config.model.max_pieces,
         )?;
-        let stance_config = StanceConfig::default();
-        let stance_runtime = Runtime {
+        // stance-detection's models, as the service configures them, in
+        // this command's precision and threads.
+        let mut stance_config = StanceConfig::default();
+        stance_config.model.runtime = Runtime {
             batch_size: stance_config.model.runtime.batch_size,
             ..runtime.clone()
         };
-        let stance = StanceModel::load(&stance_config.model.dir(), &stance_runtime)?;
-        let attribution = AttributionModel::load(&stance_config.model.attribution_dir(), runtime)?;
+        let models = Models::load(&stance_config.model)?;
         tracing::info!(
             ner = %ner.version,
-            stance = %stance.version,
-            attribution = %attribution.version,
+            stance = %models.stance.version,
+            attribution = %models.attribution.version,
+            statement = %models.statement.version,
             "models loaded"
         );
         Ok(Pipeline {
             recognize: Recognize::new(ner, ner_config.limits.clone(), "articles.entities"),
             detect: Detect::new(
-                stance,
-                attribution,
+                models,
                 stance_config.limits.clone(),
                 stance_config.topics.clone(),
                 TrackedClaims::new(stance_config.limits.max_claim_chars),

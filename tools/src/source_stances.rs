@@ -47,6 +47,9 @@ pub struct Outcome {
     /// The pipeline's label, or "" when it gave no stance for the pair.
     pub predicted: String,
     pub predicted_claim: String,
+    /// When nothing was found: the sources the pipeline named in the article.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources_found: Vec<String>,
 }
 
 pub fn read(path: &Path) -> anyhow::Result<Vec<Judgment>> {
@@ -193,6 +196,17 @@ pub fn evaluate(
                     .map_or("", |(_, s, _)| label_name(s.label()))
                     .to_string(),
                 predicted_claim: best.map_or(String::new(), |(_, _, c)| c.text.clone()),
+                sources_found: if best.is_none() {
+                    let names: BTreeSet<&str> = record
+                        .stances
+                        .iter()
+                        .map(|s| s.source_name.as_str())
+                        .filter(|n| !n.is_empty())
+                        .collect();
+                    names.into_iter().map(String::from).collect()
+                } else {
+                    Vec::new()
+                },
             });
         }
         bar.inc(1);

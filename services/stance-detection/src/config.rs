@@ -67,6 +67,9 @@ pub struct ModelSettings {
     /// Attribution tagger directory; empty: the one that ships in
     /// `models/attribution`.
     pub attribution_path: Option<PathBuf>,
+    /// Statement-stance model directory; empty: the one that ships in
+    /// `models/statement-stance`.
+    pub statement_path: Option<PathBuf>,
     /// Threads, precision (`auto`, `float32`, `bfloat16`; this model has no
     /// int8 pass) and most inputs per forward pass.
     #[serde(flatten)]
@@ -78,6 +81,7 @@ impl Default for ModelSettings {
         ModelSettings {
             path: None,
             attribution_path: None,
+            statement_path: None,
             runtime: Runtime {
                 batch_size: 32,
                 ..Runtime::default()
@@ -95,6 +99,12 @@ impl ModelSettings {
         self.attribution_path
             .clone()
             .unwrap_or_else(crate::attribution::shipped_dir)
+    }
+
+    pub fn statement_dir(&self) -> PathBuf {
+        self.statement_path
+            .clone()
+            .unwrap_or_else(crate::model::statement::shipped_dir)
     }
 }
 

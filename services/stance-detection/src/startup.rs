@@ -10,8 +10,9 @@ use stancewire_proto::v1;
 use stancewire_stage::{clock, config::LogSettings, stage, stage::Topics, App, Service};
 
 use crate::{
-    attribution::AttributionModel, config::StanceConfig, model::StanceModel, tracked,
-    tracked::TrackedClaims, transform::Detect,
+    config::StanceConfig,
+    tracked::{self, TrackedClaims},
+    transform::{Detect, Models},
 };
 
 /// Longest wait for the tracked claims before judging articles without them.
@@ -49,28 +50,18 @@ impl Service for StanceDetection {
 
     async fn build(config: &StanceConfig) -> anyhow::Result<App> {
         let threads = config.model.runtime.apply();
-        let (stance_dir, attribution_dir, runtime) = (
-            config.model.dir(),
-            config.model.attribution_dir(),
-            config.model.runtime.clone(),
-        );
-        let (model, attribution) = tokio::task::spawn_blocking(move || {
-            anyhow::Ok((
-                StanceModel::load(&stance_dir, &runtime)?,
-                AttributionModel::load(&attribution_dir, &runtime)?,
-            ))
-        })
-        .await??;
+        let settings = config.model.clone();
+        let models = tokio::task::spawn_blocking(move || Models::load(&settings)).await??;
         tracing::info!(
-            model = %model.version,
-            attribution = %attribution.version,
+            stance = %models.stance.version,
+            attribution = %models.attribution.version,
+            statement = %models.statement.version,
             threads,
-            "stance and attribution models loaded"
+            "models loaded"
         );
         let tracked = TrackedClaims::new(config.limits.max_claim_chars);
         let transform = Arc::new(Detect::new(
-            model,
-            attribution,
+            models,
             config.limits.clone(),
             config.topics.clone(),
             tracked.clone(),

@@ -20,7 +20,8 @@ use stancewire_text::CharIndex;
 use crate::{
     attribution::{self, AttributionModel},
     config::{Limits, Topics},
-    model::{self, Judgement, Relation, StanceModel},
+    judge,
+    model::{self, Judgement, Relation, StanceModel, StatementModel},
     speech::{self, Speech},
     tracked::TrackedClaims,
     verdict,
@@ -37,6 +38,7 @@ const LINK_MIN_SIMILARITY: f64 = 0.6;
 struct Scorer {
     model: StanceModel,
     attribution: AttributionModel,
+    statement: StatementModel,
     claim_embeddings: HashMap<String, Vec<f32>>,
 }
 
@@ -65,6 +67,25 @@ pub struct Detect {
     tracked: Arc<TrackedClaims>,
 }
 
+/// The three models stance-detection runs.
+pub struct Models {
+    pub stance: StanceModel,
+    pub attribution: AttributionModel,
+    pub statement: StatementModel,
+}
+
+impl Models {
+    /// Loads the configured models.
+    pub fn load(settings: &crate::config::ModelSettings) -> anyhow::Result<Models> {
+        let runtime = &settings.runtime;
+        Ok(Models {
+            stance: StanceModel::load(&settings.dir(), runtime)?,
+            attribution: AttributionModel::load(&settings.attribution_dir(), runtime)?,
+            statement: StatementModel::load(&settings.statement_dir(), runtime)?,
+        })
+    }
+}
+
 /// What one article gives.
 pub struct Detected {
     pub enriched: v1::EnrichedArticle,
@@ -73,17 +94,25 @@ pub struct Detected {
 
 impl Detect {
     pub fn new(
-        model: StanceModel,
-        attribution: AttributionModel,
+        models: Models,
         limits: Limits,
         topics: Topics,
         tracked: Arc<TrackedClaims>,
     ) -> Self {
+        let Models {
+            stance: model,
+            attribution,
+            statement,
+        } = models;
         Detect {
-            model_version: format!("{}+{}", model.version, attribution.version),
+            model_version: format!(
+                "{}+{}+{}",
+                model.version, attribution.version, statement.version
+            ),
             scorer: Mutex::new(Scorer {
                 model,
                 attribution,
+                statement,
                 claim_embeddings: HashMap::new(),
             }),
             limits,
@@ -140,6 +169,7 @@ impl Detect {
             quotes,
             claims,
             stances,
+            statements,
         } = speech::analyse(doc, &found);
         let index = CharIndex::new(&article.body);
         let spans: Vec<v1::Span> = article.sentences.iter().filter_map(|s| s.span).collect();
@@ -157,6 +187,18 @@ impl Detect {
         // The article toward each of its own claims: they come from the
         // article, so the related-or-not stage is skipped.
         let own: Vec<model::Claim> = claims.iter().map(|c| scorer.claim(&c.text)).collect();
+        // What each source says about the claims of others, read by the model.
+        let sentence_of = |s: &speech::Statement| spans.iter().position(|x| *x == s.evidence);
+        let read = judge::read(&scorer.statement, &statements, &claims, &stances, |s, c| {
+            let row = sentence_of(s).filter(|&i| i < body.sentences.len())?;
+            Some(
+                body.embeddings
+                    .get(row as i64)
+                    .dot(&own[c].embedding)
+                    .double_value(&[]) as f32,
+            )
+        });
+        let stances = judge::merge(stances, read);
         let pairs: Vec<(&model::Claim, &model::Body)> = own.iter().map(|c| (c, &body)).collect();
         let own_judged = scorer.model.parts().judge_staged(&pairs, false);
         let watched: Vec<model::Claim> = tracked

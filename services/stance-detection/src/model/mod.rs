@@ -18,6 +18,7 @@
 pub mod encode;
 pub mod net;
 pub mod relation;
+pub mod statement;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use tch::{nn, Device, Kind, Tensor};
 use encode::{Encoded, TextEncoder};
 use net::{CrossNet, Embedder, RelateNet};
 pub use relation::Relation;
+pub use statement::StatementModel;
 use text::Bag;
 
 /// The model that ships with the project.

@@ -17,9 +17,8 @@ use stancewire_proto::v1;
 
 use super::attribution::{Attribution, Kind};
 use super::cast::{Cast, Mention};
-use super::lexicon::CueClass;
-use super::normalize::{claim_id, is_past_form, lemma, normalize};
-use super::phrase::is_lower;
+use super::lexicon::{cue, is_affirmation, is_refutation, is_report_noun, CueClass};
+use super::normalize::{claim_id, normalize};
 use super::speakers::Speaker;
 use super::text::Text;
 
@@ -36,9 +35,6 @@ pub(crate) struct Claims {
 }
 
 pub(crate) struct ClaimInfo {
-    pub entities: Vec<usize>,
-    /// Lemma of the claim's first past-tense verb ("deliver").
-    pub main_verb: Option<String>,
     /// The speaker who asserts the claim, if any.
     pub source: Option<Speaker>,
 }
@@ -49,6 +45,9 @@ pub(crate) struct Occurrence {
     pub range: Range<usize>,
     /// The attribution whose proposition it is.
     pub attribution: usize,
+    /// The statement says the claim is not so ("the video was not
+    /// staged" states the claim "the video was staged", negated).
+    pub negated: bool,
 }
 
 pub(crate) fn extract(
@@ -63,8 +62,20 @@ pub(crate) fn extract(
         occurrences: Vec::new(),
     };
     let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+    // Every statement is a claim its speaker makes, except a verdict on
+    // another claim ("these claims are false", "the report is not true"):
+    // that is a stance, read against the claim it judges.
     let mut order: Vec<usize> = (0..attributions.len())
-        .filter(|&i| attributions[i].kind == Kind::Proposition)
+        .filter(|&i| {
+            let a = &attributions[i];
+            match a.kind {
+                Kind::Proposition => true,
+                Kind::Reported | Kind::Direct => {
+                    !speakers[i].is_nobody() && !judges_another(text, &a.content)
+                }
+                Kind::Object => false,
+            }
+        })
         .collect();
     order.sort_by_key(|&i| {
         (
@@ -76,7 +87,8 @@ pub(crate) fn extract(
     for i in order {
         let attribution = &attributions[i];
         let range = attribution.content.clone();
-        let (rewritten, entities) = rewrite(text, cast, &range);
+        let negation = main_negation(text, &range);
+        let (rewritten, entities) = rewrite(text, cast, &range, negation.as_ref());
         if rewritten.split_whitespace().count() < MIN_CLAIM_WORDS {
             continue;
         }
@@ -85,7 +97,7 @@ pub(crate) fn extract(
             continue;
         }
         let claim = *by_key.entry(normalized.clone()).or_insert_with(|| {
-            let source = asserter(attribution, &speakers[i]);
+            let source = asserter(attribution, &speakers[i]).filter(|_| negation.is_none());
             claims.records.push(v1::Claim {
                 id: claim_id(&normalized),
                 text: rewritten,
@@ -97,20 +109,35 @@ pub(crate) fn extract(
                     .collect(),
                 span: Some(text.span(&range)),
             });
-            claims.info.push(ClaimInfo {
-                entities,
-                main_verb: main_verb(text, &range),
-                source,
-            });
+            claims.info.push(ClaimInfo { source });
             claims.records.len() - 1
         });
         claims.occurrences.push(Occurrence {
             claim,
             range,
             attribution: i,
+            negated: negation.is_some(),
         });
     }
     claims
+}
+
+/// Whether speech is a verdict on some report or claim rather than a claim
+/// of its own: it names a report, a claim or a rumour, or opens with a
+/// word that points back ("that", "this", "it"), and calls it true or false.
+pub(crate) fn judges_another(text: &Text, content: &Range<usize>) -> bool {
+    let words: Vec<String> = text
+        .tokens(content)
+        .iter()
+        .filter(|t| t.word)
+        .map(|t| text.lower(t))
+        .collect();
+    let points_back = words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "that" | "this" | "it" | "these" | "those"));
+    let names_report = words.iter().any(|w| is_report_noun(w) || cue(w).is_some());
+    let verdict = words.iter().any(|w| is_refutation(w) || is_affirmation(w));
+    (points_back || names_report) && verdict
 }
 
 /// Who asserts a proposition: its speaker, unless the cue denies, questions
@@ -125,11 +152,17 @@ fn asserter(attribution: &Attribution, speaker: &Speaker) -> Option<Speaker> {
 /// The claim text: each mention (with the role written before it) replaced
 /// by its entity's canonical name, whitespace collapsed, end punctuation
 /// trimmed; and the entities it mentions, in order, once each.
-fn rewrite(text: &Text, cast: &Cast, range: &Range<usize>) -> (String, Vec<usize>) {
-    let mut pieces: Vec<(Range<usize>, usize)> = cast
+fn rewrite(
+    text: &Text,
+    cast: &Cast,
+    range: &Range<usize>,
+    negation: Option<&Negation>,
+) -> (String, Vec<usize>) {
+    let mut pieces: Vec<(Range<usize>, Option<usize>)> = cast
         .within(range)
-        .map(|m| (with_role(text, cast, m, range.start), m.entity))
+        .map(|m| (with_role(text, cast, m, range.start), Some(m.entity)))
         .collect();
+    pieces.extend(negation.map(|n| (n.range.clone(), None)));
     pieces.sort_by_key(|(r, e)| (r.start, Reverse(r.end), *e));
     let mut out = String::new();
     let mut entities = Vec::new();
@@ -139,11 +172,16 @@ fn rewrite(text: &Text, cast: &Cast, range: &Range<usize>) -> (String, Vec<usize
             continue;
         }
         out.push_str(text.slice(&(cursor..piece.start)));
-        out.push_str(&cast.entities[entity].name);
-        cursor = piece.end;
-        if !entities.contains(&entity) {
-            entities.push(entity);
+        match entity {
+            Some(entity) => {
+                out.push_str(&cast.entities[entity].name);
+                if !entities.contains(&entity) {
+                    entities.push(entity);
+                }
+            }
+            None => out.push_str(negation.map_or("", |n| n.positive)),
         }
+        cursor = piece.end;
     }
     out.push_str(text.slice(&(cursor..range.end)));
     let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -196,13 +234,120 @@ fn ends_with_words(hay: &str, needle: &str) -> Option<usize> {
     (boundary && !needle.is_empty()).then_some(start)
 }
 
-/// The lemma of the first lower-case past-tense verb of the claim: what a
-/// denial negates ("did not deliver").
-fn main_verb(text: &Text, range: &Range<usize>) -> Option<String> {
-    text.tokens(range)
-        .iter()
-        .filter(|t| t.word && is_lower(text, t))
-        .map(|t| text.lower(t))
-        .find(|w| is_past_form(w))
-        .map(|w| lemma(&w))
+/// A statement's main-clause negation: where it is, and what the positive
+/// statement has there instead ("was not staged" → "was staged", "don't
+/// burrow" → "do burrow").
+pub(crate) struct Negation {
+    pub range: Range<usize>,
+    pub positive: &'static str,
+}
+
+/// The negation of a statement's main clause, if it has one: "not" or
+/// "never" after an auxiliary, or an auxiliary's "n't", among its first
+/// words and before any subordinate clause begins. A negation inside a
+/// subordinate clause ("he said that it had not …") is part of what is
+/// said, not a denial of it.
+pub(crate) fn main_negation(text: &Text, range: &Range<usize>) -> Option<Negation> {
+    const REACH: usize = 12;
+    let tokens = text.tokens(range);
+    let words: Vec<String> = tokens.iter().map(|t| text.lower(t)).collect();
+    let mut previous: Option<&str> = None;
+    for (i, t) in tokens.iter().enumerate().take(REACH) {
+        let word = words[i].as_str();
+        if !t.word {
+            // "Simply put: it is not …": the statement starts after a colon.
+            if matches!(word, ";" | ":") {
+                previous = None;
+            }
+            continue;
+        }
+        let next = words.get(i + 1).map(String::as_str);
+        // A subordinate clause starts ("…that it had not…"); "that" or
+        // "which" as a subject ("that is not what happened") does not.
+        let subordinate = matches!(
+            word,
+            "that" | "which" | "who" | "whose" | "because" | "if" | "whether" | "although"
+        ) && i > 0
+            && !next.is_some_and(is_auxiliary);
+        if subordinate {
+            return None;
+        }
+        if let Some(positive) = contracted_auxiliary(word) {
+            return Some(Negation {
+                range: t.range.clone(),
+                positive,
+            });
+        }
+        let after_auxiliary = previous.is_some_and(|p| {
+            is_auxiliary(p) || p.ends_with("'s") || p.ends_with("'re") || p.ends_with("'m")
+        });
+        // "not" or "never" after an auxiliary; "not" opening the statement
+        // ("not all creatures are …"); "no" as the determiner of the
+        // subject or after "there is" ("No talks are taking place", "there
+        // was no evidence").
+        let negation = match word {
+            "not" | "never" => after_auxiliary || previous.is_none(),
+            "no" => previous.is_none() || after_auxiliary,
+            _ => false,
+        };
+        if negation {
+            let end = tokens.get(i + 1).map_or(t.range.end, |n| n.range.start);
+            return Some(Negation {
+                range: t.range.start..end,
+                positive: "",
+            });
+        }
+        previous = Some(word);
+    }
+    None
+}
+
+fn is_auxiliary(word: &str) -> bool {
+    matches!(
+        word,
+        "is" | "are"
+            | "was"
+            | "were"
+            | "be"
+            | "been"
+            | "am"
+            | "'s"
+            | "do"
+            | "does"
+            | "did"
+            | "has"
+            | "have"
+            | "had"
+            | "will"
+            | "would"
+            | "can"
+            | "could"
+            | "should"
+            | "must"
+            | "may"
+            | "might"
+            | "shall"
+    )
+}
+
+/// The auxiliary a negative contraction stands for ("didn't" → "did").
+fn contracted_auxiliary(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "isn't" => "is",
+        "aren't" => "are",
+        "wasn't" => "was",
+        "weren't" => "were",
+        "don't" => "do",
+        "doesn't" => "does",
+        "didn't" => "did",
+        "hasn't" => "has",
+        "haven't" => "have",
+        "hadn't" => "had",
+        "won't" => "will",
+        "wouldn't" => "would",
+        "can't" => "can",
+        "couldn't" => "could",
+        "shouldn't" => "should",
+        _ => return None,
+    })
 }

@@ -199,6 +199,113 @@ pub(crate) fn pronoun(word: &str) -> Option<bool> {
     }
 }
 
+/// Nouns that name an organisation by what it is ("the company", "the
+/// newspaper", "the agency"): a description that stands for the latest
+/// organisation named before it.
+pub(crate) fn is_organisation_noun(word: &str) -> bool {
+    matches!(
+        word,
+        "company"
+            | "firm"
+            | "newspaper"
+            | "paper"
+            | "magazine"
+            | "website"
+            | "site"
+            | "network"
+            | "channel"
+            | "agency"
+            | "ministry"
+            | "department"
+            | "government"
+            | "administration"
+            | "campaign"
+            | "group"
+            | "organization"
+            | "organisation"
+            | "party"
+            | "union"
+            | "bank"
+            | "club"
+            | "studio"
+            | "team"
+            | "league"
+            | "police"
+            | "court"
+            | "board"
+            | "committee"
+            | "council"
+            | "office"
+            | "outlet"
+            | "publication"
+            | "broadcaster"
+            | "airline"
+            | "retailer"
+            | "maker"
+            | "manufacturer"
+            | "university"
+            | "hospital"
+            | "church"
+            | "archdiocese"
+            | "tour"
+            | "commission"
+            | "regime"
+            | "army"
+            | "military"
+            | "embassy"
+    )
+}
+
+/// Nouns that name a person by what they are ("the actor", "his ex-wife",
+/// "the nominee"), besides the offices of [`role_family`].
+pub(crate) fn is_person_noun(word: &str) -> bool {
+    matches!(
+        word,
+        "nominee"
+            | "candidate"
+            | "actor"
+            | "actress"
+            | "singer"
+            | "star"
+            | "player"
+            | "golfer"
+            | "rapper"
+            | "man"
+            | "woman"
+            | "wife"
+            | "ex-wife"
+            | "husband"
+            | "ex-husband"
+            | "mother"
+            | "father"
+            | "son"
+            | "daughter"
+            | "priest"
+            | "doctor"
+            | "scientist"
+            | "teacher"
+            | "student"
+            | "author"
+            | "writer"
+            | "reporter"
+            | "journalist"
+            | "host"
+            | "anchor"
+            | "lawyer"
+            | "businessman"
+            | "businesswoman"
+            | "billionaire"
+            | "mogul"
+            | "teenager"
+            | "boy"
+            | "girl"
+            | "pontiff"
+            | "cleric"
+            | "activist"
+            | "athlete"
+    )
+}
+
 /// The family of a role head: words that name the same kind of office, so
 /// that "the Kremlin representative" finds the "Kremlin spokesman".
 pub(crate) fn role_family(word: &str) -> Option<&'static str> {
@@ -306,19 +413,6 @@ pub(crate) fn is_hedge(word: &str) -> bool {
             | "unclear"
             | "uncertain"
             | "unverified"
-    )
-}
-
-/// Words that turn a statement into a question.
-pub(crate) fn is_question_word(word: &str) -> bool {
-    matches!(word, "whether" | "?")
-}
-
-/// Light verbs: too common to say that a sentence negates a claim's verb.
-pub(crate) fn is_light_verb(lemma: &str) -> bool {
-    matches!(
-        lemma,
-        "be" | "have" | "do" | "make" | "say" | "get" | "go" | "take" | "give" | "come" | "use"
     )
 }
 

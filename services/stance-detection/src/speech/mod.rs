@@ -16,7 +16,9 @@
 //!    (`cast`): by name, by role, or by pronoun.
 //! 3. `claims` turns the propositions of reported speech into claims with
 //!    stable, normalised keys ([`normalize()`], [`claim_id`]).
-//! 4. `stances` labels each (source, claim) pair from its cues.
+//! 4. `stances` gives each claim's own speaker the stance of their cue, and
+//!    hands every statement on as a [`Statement`], linked to the claims
+//!    it is plainly about, for the stance model to read (`crate::judge`).
 //!
 //! Internally everything works in byte ranges of the body (`text`); the
 //! records carry character spans, as every record does.
@@ -39,6 +41,7 @@ use stancewire_proto::v1;
 
 use crate::attribution::Found;
 pub use normalize::{claim_id, normalize};
+pub use stances::{pair_key, Statement};
 
 use attribution::{Attribution, Kind, SpeakerRef};
 use cast::Cast;
@@ -50,9 +53,12 @@ use text::Text;
 pub struct Speech {
     pub quotes: Vec<v1::Quote>,
     pub claims: Vec<v1::Claim>,
-    /// One per (source, claim) pair: rule-based label from cues, confidence,
-    /// evidence sentence span+text.
+    /// The stances the claims' own speakers state, one per (source, claim)
+    /// pair: label from the cue, confidence, evidence sentence.
     pub stances: Vec<v1::Stance>,
+    /// What each named source says, for the stance model to read against
+    /// the claims of others (`crate::judge`).
+    pub statements: Vec<Statement>,
 }
 
 /// Everything said in one article. `doc` is the entity-recognition output
@@ -70,7 +76,7 @@ pub fn analyse(doc: &v1::ArticleEntities, found: &[Found]) -> Speech {
     let attributions = learned::attributions(&text, found, &quoted);
     let speakers = speakers::resolve(&text, &cast, &attributions, &quoted.regions);
     let claims = claims::extract(&text, &cast, &attributions, &speakers);
-    let stances = stances::judge(&stances::Evidence {
+    let judged = stances::judge(&stances::Evidence {
         text: &text,
         cast: &cast,
         attributions: &attributions,
@@ -80,7 +86,8 @@ pub fn analyse(doc: &v1::ArticleEntities, found: &[Found]) -> Speech {
     Speech {
         quotes: quote_records(&text, &cast, &attributions, &speakers),
         claims: claims.records,
-        stances,
+        stances: judged.stances,
+        statements: judged.statements,
     }
 }
 

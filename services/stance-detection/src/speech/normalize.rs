@@ -250,14 +250,6 @@ pub(crate) fn lemma(word: &str) -> String {
     plural(word)
 }
 
-/// Whether a lower-case word is a past form of a verb (a claim's main verb).
-pub(crate) fn is_past_form(word: &str) -> bool {
-    if let Some((_, _, past)) = IRREGULAR.iter().find(|(form, _, _)| *form == word) {
-        return *past;
-    }
-    word.len() >= 5 && word.ends_with("ed") && !UNINFLECTED.contains(&word)
-}
-
 /// The singular of a plural noun or the base of a third-person verb.
 fn plural(word: &str) -> String {
     if ["sses", "shes", "ches", "xes", "zzes"]

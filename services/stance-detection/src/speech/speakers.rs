@@ -14,7 +14,10 @@ use stancewire_proto::v1::EntityType;
 
 use super::attribution::{Attribution, Kind, SpeakerRef};
 use super::cast::Cast;
-use super::lexicon::{is_determiner, is_report_noun, is_stop_word, pronoun, role_family};
+use super::lexicon::{
+    is_determiner, is_organisation_noun, is_person_noun, is_report_noun, is_stop_word, pronoun,
+    role_family,
+};
 use super::text::Text;
 
 /// A resolved speaker: an entity of the article, or a name only.
@@ -141,13 +144,19 @@ impl Resolver<'_, '_> {
         let entity = self
             .named(range, EntityType::Per)
             .or_else(|| self.by_role(range))
-            .or_else(|| self.named_group(range));
+            .or_else(|| self.named_group(range))
+            .or_else(|| self.by_relative(range));
         let speaker = match entity {
             Some(e) => Speaker {
                 entity: Some(e),
                 name: self.cast.entities[e].name.clone(),
             },
-            None => match self.by_pronoun(range) {
+            None => match self.by_pronoun(range).or_else(|| {
+                self.by_description(range).map(|e| Speaker {
+                    entity: Some(e),
+                    name: self.cast.entities[e].name.clone(),
+                })
+            }) {
                 Some(speaker) => speaker,
                 // "reports claiming that …" with no source named: no speaker.
                 None if nominal => return Speaker::default(),
@@ -172,6 +181,73 @@ impl Resolver<'_, '_> {
             person,
         });
         speaker
+    }
+
+    /// "the company", "the newspaper", "the GOP nominee", "his ex-wife": a
+    /// definite description that names no one stands for the latest entity
+    /// of its kind named before it — an organisation for an organisation
+    /// noun, a person for an office or a person noun.
+    fn by_description(&self, range: &Range<usize>) -> Option<usize> {
+        let words: Vec<String> = self
+            .text
+            .tokens(range)
+            .iter()
+            .filter(|t| t.word)
+            .map(|t| self.text.lower(t))
+            .collect();
+        let definite = words.first().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "the" | "this" | "that" | "his" | "her" | "its" | "their" | "our"
+            )
+        });
+        let head = words.last()?.trim_end_matches("'s");
+        let person = if is_organisation_noun(head) {
+            false
+        } else if is_person_noun(head) || role_family(head).is_some() {
+            true
+        } else {
+            return None;
+        };
+        if !definite || words.len() > 5 {
+            return None;
+        }
+        self.cast
+            .overlapping(&(0..range.start))
+            .filter(|m| m.range.end <= range.start)
+            .filter(|m| {
+                let kind = self.cast.entities[m.entity].kind;
+                if person {
+                    kind == EntityType::Per
+                } else {
+                    kind == EntityType::Org
+                }
+            })
+            .last()
+            .map(|m| m.entity)
+    }
+
+    /// "police spokesman Michael Woody, who said": a relative pronoun stands
+    /// for the name just before it in its sentence — a person for "who",
+    /// an organisation or place for "which".
+    fn by_relative(&self, range: &Range<usize>) -> Option<usize> {
+        let tokens = self.text.tokens(range);
+        let [token] = tokens.as_slice() else {
+            return None;
+        };
+        let person = match self.text.lower(token).as_str() {
+            "who" | "whom" => true,
+            "which" => false,
+            _ => return None,
+        };
+        let sentence = self.text.sentence_at(range.start)?;
+        let start = self.text.sentences[sentence].range.start;
+        self.cast
+            .overlapping(&(start..range.start))
+            .filter(|m| m.range.end <= range.start)
+            .filter(|m| self.cast.is_person(m.entity) == person)
+            .last()
+            .map(|m| m.entity)
     }
 
     /// Whether an unresolved phrase names a person: a role or "he"/"she".

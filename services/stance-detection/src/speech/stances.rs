@@ -1,47 +1,56 @@
-//! Stances: who supports, denies, questions or merely reports each claim.
+//! Stances: who supports, denies, questions or comments on each claim.
 //!
-//! A stance comes from the speech a claim is stated in. The speaker whose
-//! proposition it is takes the stance of the cue ("confirmed" supports,
-//! "denied" denies, "asked whether" queries). A speaker whose reported
-//! speech holds the claim, as in "Earlier Reuters report claiming that P
-//! are not true, Peskov said", takes the stance of the words around it, and
-//! only those: negations inside P are part of the claim, not a judgement of
-//! it, and the inner speaker's own cue is not the outer speaker's. Confidence
-//! follows cue strength, drops for hedged sentences ("alleged",
-//! "reportedly"), and rises when the same speaker denies the claim again in
-//! another sentence (negating its main verb, or calling "the report" false),
-//! while each (source, claim) pair keeps one stance with its first, strongest
-//! evidence.
+//! Two kinds of evidence, kept apart:
+//!
+//! 1. **Stated.** The speaker whose statement a claim is takes the stance
+//!    its cue commits them to: "said", "confirmed", "reported" support;
+//!    "denied that", "dismissed" deny; "asked whether" queries; a negated or
+//!    refused cue leaves the claim open ("could not confirm", "declined to
+//!    say whether": a query), and "did not deny" commits to nothing (a
+//!    comment). A statement that something is not so ("the video was not
+//!    staged") is a claim kept positive ("the video was staged") and denied.
+//!    These are exact, and decided here.
+//! 2. **Read.** Every other statement about a claim — speech that holds it
+//!    ("Reports that P are not true, Smith said"), that names the report it
+//!    came from ("dismissed the Reuters report"), that answers it ("These
+//!    claims are completely false", said after it), or that shares most of
+//!    its key words — is linked to it here, and every statement leaves as a
+//!    [`Statement`]: its sentence, to be read by the stance model against
+//!    the claims it is linked to and those its sentence is most like
+//!    (`crate::judge`). Whether a sentence supports or denies a claim is
+//!    what that model learned; no word list decides it.
+//!
+//! Each (source, claim) pair keeps one stance: a stated one over a read
+//! one, and the first, surest evidence.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use stancewire_proto::v1::{self, StanceLabel};
 
-use super::attribution::{Attribution, Kind, SpeakerRef};
+use super::attribution::{Attribution, Kind};
 use super::cast::Cast;
-use super::claims::{ClaimInfo, Claims, Occurrence};
-use super::lexicon::{
-    is_affirmation, is_hedge, is_light_verb, is_negation, is_question_word, is_refutation,
-    is_report_noun, CueClass,
-};
-use super::normalize::{key_words, lemma};
+use super::claims::{judges_another, Claims};
+use super::lexicon::{is_hedge, is_report_noun, CueClass};
+use super::normalize::key_words;
 use super::phrase::is_lower;
 use super::speakers::Speaker;
 use super::text::Text;
 
-/// Confidence of an explicit denial or confirmation.
+/// Confidence of an explicit denial, confirmation or question.
 const EXPLICIT: f32 = 0.9;
-/// Confidence of a stance read from the words around a claim.
-const CONTEXTUAL: f32 = 0.7;
-/// Confidence of neutral reporting.
+/// Confidence of a claim's own speaker saying it.
+const SAID: f32 = 0.8;
+/// Confidence of a cue that commits to nothing.
 const NEUTRAL: f32 = 0.5;
-/// Factor for a hedged evidence sentence.
+/// Confidence of a negated or refused cue that leaves the claim open.
+const UNCONFIRMED: f32 = 0.56;
+/// Factor for a hedged evidence sentence ("allegedly", "reportedly").
 const HEDGED: f32 = 0.8;
-/// The highest confidence corroboration can reach.
-const CEILING: f32 = 0.99;
-/// How many words before a judgement a negation reaches ("not entirely true").
-const NEGATION_REACH: usize = 3;
+/// How many sentences after a claim an answer to it may come.
+const ANSWER_REACH: usize = 3;
+/// Share of a claim's key words a statement must have to be about it.
+const SHARED_KEY_WORDS: f64 = 0.5;
 
 /// The inputs every rule reads.
 pub(crate) struct Evidence<'e, 't> {
@@ -52,352 +61,222 @@ pub(crate) struct Evidence<'e, 't> {
     pub claims: &'e Claims,
 }
 
-/// One stance before the records are made.
-#[derive(Debug, Clone)]
-struct Candidate {
-    speaker: Speaker,
-    claim: usize,
-    label: StanceLabel,
-    confidence: f32,
-    sentence: usize,
+/// What a named source says, for the stance model to read against the
+/// claims of others (`crate::judge`): the claims it is plainly about
+/// (`linked`), and its sentence, which the model also compares with every
+/// other claim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub source_entity_id: String,
+    pub source_name: String,
+    /// The key of the speaker (entity id, or "name:" and the name).
+    pub speaker: String,
+    /// Ids of the claims the statement holds, answers or names the report of.
+    pub linked: Vec<String>,
+    /// The statement's sentence: what the model reads against a claim.
+    pub evidence: v1::Span,
+    pub evidence_text: String,
+    /// The statement's own cue denies ("denied", "dismissed") or asks.
+    pub cue: Option<StanceLabel>,
+    /// Hedged ("allegedly", "reportedly"): the model's confidence is scaled.
+    pub hedged: bool,
 }
 
-pub(crate) fn judge(e: &Evidence) -> Vec<v1::Stance> {
-    let mut best: BTreeMap<(String, usize), Candidate> = BTreeMap::new();
-    let found = e
-        .claims
-        .occurrences
-        .iter()
-        .flat_map(|o| stated(e, o).into_iter().chain(enclosing(e, o)))
-        .chain(about_reports(e))
-        .chain(answers(e));
-    for candidate in found {
-        let key = (candidate.speaker.key(e.cast), candidate.claim);
-        match best.get(&key) {
-            Some(kept) if kept.confidence >= candidate.confidence => {}
-            _ => {
-                best.insert(key, candidate);
-            }
-        }
-    }
-    let mut stances: Vec<v1::Stance> = best
-        .into_values()
-        .map(|mut c| {
-            if c.label == StanceLabel::Deny {
-                c.confidence = corroborated(e, &c);
-            }
-            record(e, &c)
-        })
-        .collect();
+/// The stated stances, and every statement for the model.
+pub(crate) struct Judged {
+    pub stances: Vec<v1::Stance>,
+    pub statements: Vec<Statement>,
+}
+
+pub(crate) fn judge(e: &Evidence) -> Judged {
+    let mut stances = stated(e);
     stances.sort_by(|a, b| {
         let start = |s: &v1::Stance| s.evidence.as_ref().map_or(0, |s| s.start);
         (start(a), &a.source_name, &a.claim_id).cmp(&(start(b), &b.source_name, &b.claim_id))
     });
-    stances
-}
-
-fn record(e: &Evidence, c: &Candidate) -> v1::Stance {
-    let range = &e.text.sentences[c.sentence].range;
-    v1::Stance {
-        source_entity_id: c.speaker.id(e.cast).to_string(),
-        source_name: c.speaker.name.clone(),
-        claim_id: e.claims.records[c.claim].id.clone(),
-        label: c.label.into(),
-        confidence: c.confidence,
-        evidence: Some(e.text.span(range)),
-        evidence_text: e.text.slice(range).to_string(),
+    Judged {
+        stances,
+        statements: statements(e).collect(),
     }
 }
 
-/// The stance of the speaker whose proposition the claim is.
-fn stated(e: &Evidence, o: &Occurrence) -> Option<Candidate> {
-    let attribution = &e.attributions[o.attribution];
-    let speaker = &e.speakers[o.attribution];
-    if speaker.is_nobody() {
-        return None;
+/// What identifies a (source, claim) pair.
+pub fn pair_key(source_entity_id: &str, source_name: &str, claim_id: &str) -> String {
+    if source_entity_id.is_empty() {
+        format!("name:{source_name}\u{0}{claim_id}")
+    } else {
+        format!("{source_entity_id}\u{0}{claim_id}")
     }
-    let (label, confidence) = match (attribution.cue.class, attribution.cue.negated) {
-        (CueClass::Deny, false) => (StanceLabel::Deny, EXPLICIT),
-        (CueClass::Deny, true) => (StanceLabel::Comment, NEUTRAL),
-        // "could not confirm that", "declined to say whether".
-        (_, true) => (StanceLabel::Query, CONTEXTUAL * HEDGED),
-        (CueClass::Query, false) => (StanceLabel::Query, CONTEXTUAL),
-        (CueClass::Assert, false) => (StanceLabel::Support, EXPLICIT),
-        (CueClass::Report, false) => (StanceLabel::Support, 0.8),
-        (CueClass::Say, false) => (StanceLabel::Support, 0.75),
-        (CueClass::Suggest, false) => (StanceLabel::Support, 0.6),
-    };
-    Some(candidate(
-        e,
-        speaker,
-        o.claim,
-        label,
-        confidence,
-        attribution.sentence,
-    ))
 }
 
-/// The stances of speakers whose reported speech holds the claim.
-fn enclosing<'e>(e: &'e Evidence, o: &'e Occurrence) -> impl Iterator<Item = Candidate> + 'e {
+/// The stances of the speakers whose statements the claims are.
+fn stated(e: &Evidence) -> Vec<v1::Stance> {
+    let mut best: BTreeMap<(String, usize), v1::Stance> = BTreeMap::new();
+    for o in &e.claims.occurrences {
+        let a = &e.attributions[o.attribution];
+        let speaker = &e.speakers[o.attribution];
+        if speaker.is_nobody() {
+            continue;
+        }
+        let (label, confidence) = match (a.cue.class, a.cue.negated) {
+            // "did not deny that": no denial, and no support either.
+            (CueClass::Deny, true) => (StanceLabel::Comment, NEUTRAL),
+            // "could not confirm that", "declined to say whether": open.
+            (_, true) => (StanceLabel::Query, UNCONFIRMED),
+            (CueClass::Deny, false) => (StanceLabel::Deny, EXPLICIT),
+            (CueClass::Query, false) => (StanceLabel::Query, EXPLICIT),
+            (CueClass::Assert, false) => (StanceLabel::Support, EXPLICIT),
+            (CueClass::Report | CueClass::Say | CueClass::Suggest, false) => {
+                (StanceLabel::Support, SAID)
+            }
+        };
+        // "He maintains that the video was not staged": he denies that it
+        // was; denying that something is not so supports it.
+        let label = match (label, o.negated) {
+            (StanceLabel::Support, true) => StanceLabel::Deny,
+            (StanceLabel::Deny, true) => StanceLabel::Support,
+            (label, _) => label,
+        };
+        let stance = record(e, speaker, o.claim, label, confidence, a.sentence);
+        let key = (speaker.key(e.cast), o.claim);
+        match best.get(&key) {
+            Some(kept) if kept.confidence >= stance.confidence => {}
+            _ => {
+                best.insert(key, stance);
+            }
+        }
+    }
+    best.into_values().collect()
+}
+
+/// Every statement by a named source, with the claims of others it is
+/// plainly about.
+fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
     e.attributions
         .iter()
         .enumerate()
-        .filter(move |(k, outer)| {
-            *k != o.attribution && !e.speakers[*k].is_nobody() && contains(&outer.content, &o.range)
-        })
-        .map(move |(k, outer)| {
-            let words = context(e, k, o);
-            let (label, confidence) = match (verdict(&words), outer.cue.class, outer.cue.negated) {
-                (_, CueClass::Deny, false) => (StanceLabel::Deny, EXPLICIT),
-                (Some(StanceLabel::Deny), _, _) => (StanceLabel::Deny, EXPLICIT),
-                (Some(label), _, _) => (label, CONTEXTUAL),
-                (None, CueClass::Query, _) => (StanceLabel::Query, CONTEXTUAL),
-                (None, CueClass::Assert, false) => (StanceLabel::Support, CONTEXTUAL),
-                (None, _, _) => (StanceLabel::Comment, NEUTRAL),
-            };
-            candidate(
-                e,
-                &e.speakers[k],
-                o.claim,
-                label,
-                confidence,
-                outer.sentence,
-            )
-        })
-}
-
-/// "Peskov denied the Reuters report": a stance on every claim of the
-/// source the report is from.
-fn about_reports<'e>(e: &'e Evidence) -> impl Iterator<Item = Candidate> + 'e {
-    e.attributions
-        .iter()
-        .enumerate()
-        .filter(|(k, a)| {
-            a.kind == Kind::Object && !a.cue.negated && e.speakers[*k].entity.is_some()
-        })
-        .flat_map(move |(k, a)| {
-            let (label, confidence) = match a.cue.class {
-                CueClass::Deny => (StanceLabel::Deny, EXPLICIT),
-                CueClass::Query => (StanceLabel::Query, CONTEXTUAL),
-                _ => (StanceLabel::Support, CONTEXTUAL),
-            };
-            let named = report_sources(e, &a.content);
-            e.claims
-                .info
-                .iter()
-                .enumerate()
-                .filter(move |(_, info)| {
-                    info.source
-                        .as_ref()
-                        .and_then(|s| s.entity)
-                        .is_some_and(|s| named.contains(&s))
-                })
-                .map(move |(c, _)| candidate(e, &e.speakers[k], c, label, confidence, a.sentence))
-        })
-}
-
-/// "“That is simply wrong,” a spokeswoman said": speech that judges what
-/// the sentence before it claimed, by a demonstrative ("that", "this", "it")
-/// or by naming "the report" or "the claims".
-fn answers<'e>(e: &'e Evidence) -> impl Iterator<Item = Candidate> + 'e {
-    e.attributions
-        .iter()
-        .enumerate()
-        .filter(|(k, a)| a.kind != Kind::Object && !e.speakers[*k].is_nobody() && a.sentence > 0)
-        .filter_map(move |(k, a)| {
-            let words = words(e.text, &a.content);
-            let first = words.first()?;
-            let refers = matches!(
-                first.as_str(),
-                "that" | "this" | "it" | "these" | "those" | "such"
-            ) || (first == "the" && words.get(1).is_some_and(|w| is_report_noun(w)));
-            let label = verdict(&words).filter(|l| *l != StanceLabel::Query && refers)?;
-            Some((k, a, label))
-        })
-        .flat_map(move |(k, a, label)| {
+        .filter(|(k, a)| !e.speakers[*k].is_nobody() && !a.content.is_empty())
+        .map(move |(k, a)| {
             let speaker = &e.speakers[k];
-            e.claims
+            let statement_words = key_words(e.text.slice(&a.content));
+            let judges = a.kind == Kind::Object || judges_another(e.text, &a.content);
+            let names = report_sources(e, a);
+            let mut linked: Vec<String> = e
+                .claims
                 .occurrences
                 .iter()
-                .filter(move |o| e.attributions[o.attribution].sentence + 1 == a.sentence)
-                .filter(move |o| {
-                    let source = e.claims.info[o.claim].source.as_ref();
-                    source.is_none_or(|s| s.key(e.cast) != speaker.key(e.cast))
+                .filter(|o| {
+                    let claim_speaker = &e.speakers[o.attribution];
+                    o.attribution != k
+                        && claim_speaker.key(e.cast) != speaker.key(e.cast)
+                        && about(
+                            e,
+                            a,
+                            o.claim,
+                            &o.range,
+                            e.attributions[o.attribution].sentence,
+                            judges,
+                            &names,
+                            &statement_words,
+                        )
                 })
-                .map(move |o| candidate(e, speaker, o.claim, label, CONTEXTUAL, a.sentence))
+                .map(|o| e.claims.records[o.claim].id.clone())
+                .collect();
+            linked.dedup();
+            statement(e, speaker, a, linked)
         })
 }
 
-/// The entities a phrase names as the source of a report, if it names a report.
-fn report_sources(e: &Evidence, range: &Range<usize>) -> Vec<usize> {
-    let words = words(e.text, range);
-    if !words.iter().any(|w| is_report_noun(w)) {
-        return Vec::new();
-    }
-    e.cast.within(range).map(|m| m.entity).collect()
+/// Whether statement `a` is about claim `claim`, stated at `range` in
+/// sentence `sentence`.
+#[allow(clippy::too_many_arguments)]
+fn about(
+    e: &Evidence,
+    a: &Attribution,
+    claim: usize,
+    range: &Range<usize>,
+    sentence: usize,
+    judges: bool,
+    names: &[usize],
+    statement_words: &[String],
+) -> bool {
+    // It holds the claim: "Reports that P are not true, Smith said".
+    let holds = a.content.start <= range.start && range.end <= a.content.end;
+    // It names the report the claim came from: "dismissed the Reuters report".
+    let source = e.claims.info[claim].source.as_ref().and_then(|s| s.entity);
+    let names_report = source.is_some_and(|s| names.contains(&s));
+    // It answers the claim: a verdict said soon after it.
+    let answers = judges && a.sentence >= sentence && a.sentence - sentence <= ANSWER_REACH;
+    // It says much of what the claim says.
+    let claim_words = key_words(&e.claims.records[claim].text);
+    let shared = claim_words
+        .iter()
+        .filter(|w| statement_words.contains(w))
+        .count();
+    let similar =
+        shared >= 2 && shared as f64 >= SHARED_KEY_WORDS * claim_words.len().max(1) as f64;
+    holds || names_report || answers || similar
 }
 
-fn candidate(
+/// The entities a statement names as the source of a report it mentions.
+fn report_sources(e: &Evidence, a: &Attribution) -> Vec<usize> {
+    let mentions_report = e
+        .text
+        .tokens(&a.content)
+        .iter()
+        .any(|t| is_report_noun(&e.text.lower(t)));
+    if !mentions_report {
+        return Vec::new();
+    }
+    e.cast.within(&a.content).map(|m| m.entity).collect()
+}
+
+fn statement(e: &Evidence, speaker: &Speaker, a: &Attribution, linked: Vec<String>) -> Statement {
+    let range = &e.text.sentences[a.sentence].range;
+    let cue = match (a.cue.class, a.cue.negated) {
+        (CueClass::Deny, false) => Some(StanceLabel::Deny),
+        (CueClass::Query, false) => Some(StanceLabel::Query),
+        _ => None,
+    };
+    Statement {
+        source_entity_id: speaker.id(e.cast).to_string(),
+        source_name: speaker.name.clone(),
+        speaker: speaker.key(e.cast),
+        linked,
+        evidence: e.text.span(range),
+        evidence_text: e.text.slice(range).to_string(),
+        cue,
+        hedged: hedged(e, a.sentence),
+    }
+}
+
+fn hedged(e: &Evidence, sentence: usize) -> bool {
+    e.text
+        .tokens(&e.text.sentences[sentence].range)
+        .iter()
+        .any(|t| t.word && is_lower(e.text, t) && is_hedge(&e.text.lower(t)))
+}
+
+fn record(
     e: &Evidence,
     speaker: &Speaker,
     claim: usize,
     label: StanceLabel,
     confidence: f32,
     sentence: usize,
-) -> Candidate {
-    let hedged = e
-        .text
-        .tokens(&e.text.sentences[sentence].range)
-        .iter()
-        .any(|t| t.word && is_lower(e.text, t) && is_hedge(&e.text.lower(t)));
-    Candidate {
-        speaker: speaker.clone(),
-        claim,
-        label,
-        confidence: if hedged {
+) -> v1::Stance {
+    let range = &e.text.sentences[sentence].range;
+    v1::Stance {
+        source_entity_id: speaker.id(e.cast).to_string(),
+        source_name: speaker.name.clone(),
+        claim_id: e.claims.records[claim].id.clone(),
+        label: label.into(),
+        confidence: if hedged(e, sentence) {
             confidence * HEDGED
         } else {
             confidence
         },
-        sentence,
+        evidence: Some(e.text.span(range)),
+        evidence_text: e.text.slice(range).to_string(),
     }
-}
-
-fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
-    outer.start <= inner.start && inner.end <= outer.end
-}
-
-/// The words of attribution `k`'s content that judge occurrence `o`: the
-/// claim itself left out, and so is any speech nested between them, with its
-/// speaker and cue ("Reuters report claiming that").
-fn context(e: &Evidence, k: usize, o: &Occurrence) -> Vec<String> {
-    let outer = &e.attributions[k].content;
-    let mut hidden = vec![o.range.clone()];
-    for (j, inner) in e.attributions.iter().enumerate() {
-        if j != k && contains(outer, &inner.content) && contains(&inner.content, &o.range) {
-            let from = match &inner.speaker {
-                SpeakerRef::Phrase(p) => p.start.min(inner.content.start),
-                _ => inner.content.start,
-            };
-            hidden.push(from..inner.content.end);
-        }
-    }
-    e.text
-        .tokens(outer)
-        .iter()
-        .filter(|t| !hidden.iter().any(|h| contains(h, &t.range)))
-        .map(|t| e.text.lower(t))
-        .collect()
-}
-
-/// What words say of a proposition: refuted ("false", "not true", "does not
-/// reflect"), affirmed ("true", "accurate"), or questioned ("whether", "?").
-fn verdict(words: &[String]) -> Option<StanceLabel> {
-    words.iter().enumerate().find_map(|(i, w)| {
-        let negated = words[i.saturating_sub(NEGATION_REACH)..i]
-            .iter()
-            .any(|n| is_negation(n));
-        let label = if is_refutation(w) {
-            if negated {
-                StanceLabel::Support
-            } else {
-                StanceLabel::Deny
-            }
-        } else if is_affirmation(w) {
-            if negated {
-                StanceLabel::Deny
-            } else {
-                StanceLabel::Support
-            }
-        } else if is_question_word(w) {
-            StanceLabel::Query
-        } else {
-            return None;
-        };
-        Some(label)
-    })
-}
-
-fn words(text: &Text, range: &Range<usize>) -> Vec<String> {
-    text.tokens(range).iter().map(|t| text.lower(t)).collect()
-}
-
-/// A denial's confidence, raised once for every other sentence in which the
-/// same speaker denies the claim again.
-fn corroborated(e: &Evidence, c: &Candidate) -> f32 {
-    let speaker = c.speaker.key(e.cast);
-    let claim = &e.claims.records[c.claim];
-    let info = &e.claims.info[c.claim];
-    let mut seen = vec![c.sentence];
-    let mut confidence = c.confidence;
-    for (k, a) in e.attributions.iter().enumerate() {
-        if e.speakers[k].key(e.cast) != speaker || seen.contains(&a.sentence) {
-            continue;
-        }
-        if denies_again(e, a, claim, info) {
-            seen.push(a.sentence);
-            confidence = (confidence + (1.0 - confidence) / 2.0).min(CEILING);
-        }
-    }
-    confidence
-}
-
-/// Whether speech denies a claim without stating it: it calls the report
-/// false, negates the claim's main verb about what the claim is about, or
-/// negates a sentence about two of its entities.
-fn denies_again(e: &Evidence, a: &Attribution, claim: &v1::Claim, info: &ClaimInfo) -> bool {
-    let words = words(e.text, &a.content);
-    let named: Vec<usize> = e.cast.within(&a.content).map(|m| m.entity).collect();
-    let shared = info.entities.iter().filter(|x| named.contains(x)).count();
-    let source_named = info
-        .source
-        .as_ref()
-        .and_then(|s| s.entity)
-        .is_some_and(|s| named.contains(&s));
-    let refuted = verdict(&words) == Some(StanceLabel::Deny) || a.cue.class == CueClass::Deny;
-    let about_report = words.iter().enumerate().any(|(i, w)| {
-        let definite = words[i.saturating_sub(2)..i].iter().any(|d| {
-            matches!(
-                d.as_str(),
-                "the" | "this" | "that" | "these" | "those" | "such"
-            )
-        });
-        is_report_noun(w) && (definite || source_named)
-    });
-    let verb_negated = info
-        .main_verb
-        .as_deref()
-        .filter(|v| !is_light_verb(v))
-        .is_some_and(|verb| {
-            words.iter().enumerate().any(|(i, w)| {
-                is_negation(w)
-                    && words[i + 1..]
-                        .iter()
-                        .take(NEGATION_REACH)
-                        .any(|n| lemma(n) == verb)
-            })
-        });
-    let about_it = shared > 0 || names_a_role(e, a, info) || shares_a_key_word(e, a, claim, info);
-    let negated = words.iter().any(|w| is_negation(w));
-    (about_report && refuted) || (verb_negated && about_it) || (negated && shared >= 2)
-}
-
-/// Whether speech shares a key word with the claim besides its verb and
-/// negations ("the stake had not been sold" / "sold its stake").
-fn shares_a_key_word(e: &Evidence, a: &Attribution, claim: &v1::Claim, info: &ClaimInfo) -> bool {
-    let spoken = key_words(e.text.slice(&a.content));
-    claim.normalized.split(' ').any(|w| {
-        info.main_verb.as_deref() != Some(w) && !is_negation(w) && spoken.iter().any(|s| s == w)
-    })
-}
-
-/// Whether speech names one of the claim's people by role ("the Iranian
-/// foreign minister").
-fn names_a_role(e: &Evidence, a: &Attribution, info: &ClaimInfo) -> bool {
-    let fold = |s: &str| s.to_lowercase().replace('’', "'");
-    let content = fold(e.text.slice(&a.content));
-    info.entities
-        .iter()
-        .flat_map(|&x| &e.cast.entities[x].roles)
-        .any(|role| content.contains(&fold(role)))
 }

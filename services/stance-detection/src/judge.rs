@@ -1,0 +1,122 @@
+//! Reading statements against the claims of others, with the stance model.
+//!
+//! A statement about someone else's claim — "These claims are absolutely
+//! false", "The Batmobile is safe in the Batcave where it belongs", "The
+//! Banksy arrest is a hoax" — supports, denies or merely discusses it in
+//! ways no word list captures. Each statement is read against the claims
+//! the speech rules linked it to (it holds them, answers them, or names
+//! their report) and against every claim its sentence is most like (the
+//! stance model's sentence embeddings); the statement-stance model
+//! (`model::statement`, a cross-encoder trained to read one statement
+//! against a claim) reads the claim with the statement's sentence: support,
+//! deny, or a comment. A statement
+//! whose own cue denies or asks ("denied", "asked whether") says so, and
+//! that decides.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use stancewire_proto::v1::{self, StanceLabel};
+
+use crate::model::StatementModel;
+use crate::speech::{pair_key, Statement};
+
+/// Confidence of a stance its cue states explicitly.
+const EXPLICIT: f32 = 0.9;
+/// Factor for a hedged evidence sentence.
+const HEDGED: f32 = 0.8;
+/// Cosine similarity of a statement's sentence with a claim above which
+/// the statement is read against it though nothing else links them.
+pub const LINK_SIMILARITY: f32 = 0.6;
+
+/// The stances statements take toward the claims of others: one per
+/// (source, claim) pair, the surest. `similarity` gives the cosine of a
+/// statement's sentence with a claim (the index into `claims`), where known.
+pub fn read(
+    model: &StatementModel,
+    statements: &[Statement],
+    claims: &[v1::Claim],
+    stated: &[v1::Stance],
+    similarity: impl Fn(&Statement, usize) -> Option<f32>,
+) -> Vec<v1::Stance> {
+    // Who states each claim: they are not read against their own.
+    let own: BTreeSet<String> = stated
+        .iter()
+        .map(|s| pair_key(&s.source_entity_id, &s.source_name, &s.claim_id))
+        .collect();
+    let mut pairs: Vec<(&Statement, usize)> = Vec::new();
+    for s in statements {
+        for (c, claim) in claims.iter().enumerate() {
+            if own.contains(&pair_key(&s.source_entity_id, &s.source_name, &claim.id)) {
+                continue;
+            }
+            let linked = s.linked.contains(&claim.id);
+            if linked || similarity(s, c).is_some_and(|x| x >= LINK_SIMILARITY) {
+                pairs.push((s, c));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let texts: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(s, c)| (claims[*c].text.as_str(), s.evidence_text.as_str()))
+        .collect();
+    let read = model.read(&texts);
+    let mut best: BTreeMap<String, v1::Stance> = BTreeMap::new();
+    for ((s, c), p) in pairs.into_iter().zip(read) {
+        let (label, confidence) = match s.cue {
+            Some(label) => (label, EXPLICIT.max(p[1])),
+            None => {
+                let top = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(2);
+                let label = [
+                    StanceLabel::Support,
+                    StanceLabel::Deny,
+                    StanceLabel::Comment,
+                ][top];
+                (label, p[top])
+            }
+        };
+        let stance = v1::Stance {
+            source_entity_id: s.source_entity_id.clone(),
+            source_name: s.source_name.clone(),
+            claim_id: claims[c].id.clone(),
+            label: label.into(),
+            confidence: if s.hedged {
+                confidence * HEDGED
+            } else {
+                confidence
+            },
+            evidence: Some(s.evidence),
+            evidence_text: s.evidence_text.clone(),
+        };
+        let key = pair_key(&s.source_entity_id, &s.source_name, &claims[c].id);
+        match best.get(&key) {
+            Some(kept) if kept.confidence >= stance.confidence => {}
+            _ => {
+                best.insert(key, stance);
+            }
+        }
+    }
+    best.into_values().collect()
+}
+
+/// The stated stances and the read ones together: one per (source, claim),
+/// a stated one over a read one; in order of their evidence.
+pub fn merge(stated: Vec<v1::Stance>, read: Vec<v1::Stance>) -> Vec<v1::Stance> {
+    let mut out = stated;
+    let mut seen: BTreeSet<String> = out
+        .iter()
+        .map(|s| pair_key(&s.source_entity_id, &s.source_name, &s.claim_id))
+        .collect();
+    for s in read {
+        if seen.insert(pair_key(&s.source_entity_id, &s.source_name, &s.claim_id)) {
+            out.push(s);
+        }
+    }
+    out.sort_by(|a, b| {
+        let start = |s: &v1::Stance| s.evidence.as_ref().map_or(0, |s| s.start);
+        (start(a), &a.source_name, &a.claim_id).cmp(&(start(b), &b.source_name, &b.claim_id))
+    });
+    out
+}
