@@ -3,6 +3,7 @@
 //! reader that collects what arrived on a topic.
 
 pub mod apps;
+pub mod process;
 
 use std::{
     net::TcpListener,
@@ -36,11 +37,22 @@ pub fn nisshi_bin() -> PathBuf {
     bin
 }
 
+/// A loopback port that was free a moment ago and that this process has
+/// never handed out before: two tests running side by side never get the
+/// same one (the kernel may offer a just-released port again).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A nisshi broker for one test, stopped when dropped.
@@ -63,18 +75,27 @@ impl Broker {
         Broker::start_with(Storage::Memory)
     }
 
+    /// A broker of this test's own: if the port turns out to be taken by
+    /// another process (the broker exits instead of listening), it starts
+    /// again on another, so a test never talks to someone else's broker.
     pub fn start_with(storage: Storage) -> Broker {
-        let mut b = Broker {
-            child: None,
-            port: free_port(),
-            storage,
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
-        b.spawn();
-        b
+        for _ in 0..5 {
+            let mut b = Broker {
+                child: None,
+                port: free_port(),
+                storage,
+                dir: tempfile::tempdir().expect("temp dir"),
+            };
+            if b.spawn() {
+                return b;
+            }
+        }
+        panic!("no broker could start on a port of its own");
     }
 
-    fn spawn(&mut self) {
+    /// Starts the broker on `self.port`; true once this process is the one
+    /// listening there, false if it exited first (the port was taken).
+    fn spawn(&mut self) -> bool {
         let url = format!("tcp://127.0.0.1:{}", self.port);
         let engine = match self.storage {
             Storage::Memory => "memory://nisshi/".to_string(),
@@ -100,9 +121,21 @@ impl Broker {
             .stderr(log)
             .spawn()
             .expect("nisshi starts");
-        self.child = Some(child);
+        let mut child = child;
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        loop {
+            if child.try_wait().expect("broker status").is_some() {
+                return false;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                // Still ours: a broker that lost the port has exited by now.
+                std::thread::sleep(Duration::from_millis(50));
+                if child.try_wait().expect("broker status").is_some() {
+                    return false;
+                }
+                self.child = Some(child);
+                return true;
+            }
             assert!(
                 Instant::now() < deadline,
                 "broker did not start: {}",
@@ -131,7 +164,11 @@ impl Broker {
             let _ = c.kill();
             let _ = c.wait();
         }
-        self.spawn();
+        assert!(
+            self.spawn(),
+            "the broker restarts on its port: {}",
+            self.log()
+        );
     }
 }
 

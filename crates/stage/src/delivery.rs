@@ -25,7 +25,7 @@ use rdkafka::{
 const TXN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Starts a batch: opens a transaction in exactly-once mode.
-pub(crate) fn begin_batch(mode: DeliveryMode, publisher: &Publisher) -> anyhow::Result<()> {
+pub fn begin_batch(mode: DeliveryMode, publisher: &Publisher) -> anyhow::Result<()> {
     if mode == DeliveryMode::ExactlyOnce {
         publisher.producer().begin_transaction()?;
     }
@@ -34,7 +34,7 @@ pub(crate) fn begin_batch(mode: DeliveryMode, publisher: &Publisher) -> anyhow::
 
 /// Ends a batch whose outputs have all been acknowledged: commits the input
 /// offsets (directly, or through the transaction).
-pub(crate) async fn commit_batch(
+pub async fn commit_batch(
     mode: DeliveryMode,
     publisher: &Publisher,
     consumer: &Arc<StageConsumer>,
@@ -64,7 +64,7 @@ pub(crate) async fn commit_batch(
 
 /// Gives up on a batch: aborts its transaction (exactly-once); in
 /// at-least-once mode nothing is committed, so the batch is replayed.
-pub(crate) fn abort_batch(mode: DeliveryMode, publisher: &Publisher) {
+pub fn abort_batch(mode: DeliveryMode, publisher: &Publisher) {
     if mode == DeliveryMode::ExactlyOnce {
         if let Err(e) = publisher.producer().abort_transaction(TXN_TIMEOUT) {
             tracing::error!(error = %e, "aborting transaction failed");

@@ -1,47 +1,61 @@
 //! The `entity-recognition` binary as an operator runs it: configured only
-//! through `STANCEWIRE_*` variables, ready once the broker answers, tagging
-//! what arrives on `articles.raw`, and on SIGTERM finishing its batch and
-//! exiting 0.
+//! through `STANCEWIRE_*` variables, tagging what arrives on `articles.raw`,
+//! and on SIGTERM — sent while it works — finishing the batch in hand,
+//! committing it and exiting 0, with every committed article's entities on
+//! `articles.entities` and nothing produced past the commit.
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use stancewire_tests::{
-    apps::{article, one_entities_record, send_article},
-    free_port, terminate, wait_ready, Broker,
+    apps::{article, decode, send_article},
+    process::{assert_drained, ServiceProcess},
+    read_topic, Broker,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_stops_the_service_cleanly_after_its_work() {
+async fn sigterm_mid_work_drains_the_batch_and_exits_0() {
     let broker = Broker::start();
-    let article = article(
-        "process-test",
-        "Talks in Geneva",
-        "Antony Blinken met Sergei Lavrov in Geneva on Friday.",
-        "en",
-    );
-    send_article(&broker, &article).await;
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_entity-recognition"))
-        .arg("serve")
-        .env("STANCEWIRE_KAFKA__BROKERS", broker.addr())
-        .env("STANCEWIRE_HTTP__LISTEN", format!("127.0.0.1:{port}"))
-        .env("STANCEWIRE_MODEL__THREADS", "2")
-        .env("STANCEWIRE_LOG__FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("entity-recognition starts");
-    wait_ready(&format!("http://127.0.0.1:{port}"), Duration::from_secs(60)).await;
+    for i in 0..200 {
+        let a = article(
+            &format!("process-{i:03}"),
+            "Talks in Geneva",
+            "Antony Blinken met Sergei Lavrov in Geneva on Friday.",
+            "en",
+        );
+        send_article(&broker, &a).await;
+    }
+    let service = ServiceProcess::start(
+        env!("CARGO_BIN_EXE_entity-recognition"),
+        &broker,
+        &[
+            ("STANCEWIRE_MODEL__THREADS", "2".into()),
+            ("STANCEWIRE_KAFKA__BATCH_SIZE", "4".into()),
+            ("STANCEWIRE_KAFKA__GROUP_ID", "er-process".into()),
+        ],
+    )
+    .await;
+    service
+        .wait_for_metric("stancewire_records_out_total", 1.0, Duration::from_secs(60))
+        .await;
+    let exit = service.terminate().await;
+    assert!(exit.success(), "exit status {exit}");
 
-    let (_, names) = one_entities_record(&broker).await;
+    assert_drained(&broker, "er-process", "articles.raw", "articles.entities").await;
+    let out = read_topic(
+        &broker.addr(),
+        "articles.entities",
+        1,
+        Duration::from_secs(10),
+    )
+    .await;
+    let record: stancewire_proto::v1::ArticleEntities = decode(&out[0]);
+    let names: Vec<&str> = record
+        .entities
+        .iter()
+        .map(|e| e.canonical_name.as_str())
+        .collect();
     assert!(
-        names.contains("Sergei Lavrov") && names.contains("Geneva"),
+        names.contains(&"Sergei Lavrov") && names.contains(&"Geneva"),
         "{names:?}"
     );
-
-    let exit = terminate(&mut child, Duration::from_secs(20)).await;
-    assert!(exit.success(), "exit status {exit}");
 }

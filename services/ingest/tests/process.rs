@@ -1,42 +1,75 @@
 //! The `ingest` binary as an operator runs it: configured only through
-//! `STANCEWIRE_*` variables, ready once the broker answers, and on SIGTERM
-//! draining its work and exiting 0.
+//! `STANCEWIRE_*` variables, ready once the broker answers, and on SIGTERM —
+//! sent while a batch request is being ingested — finishing that request,
+//! flushing what it accepted to `articles.raw` and exiting 0.
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
-use stancewire_tests::{free_port, post, project, read_topic, terminate, wait_ready, Broker};
+use stancewire_tests::{post, process::ServiceProcess, read_topic, shared, Broker};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_stops_the_service_cleanly_after_its_work() {
+async fn sigterm_mid_request_finishes_it_flushes_and_exits_0() {
     let broker = Broker::start();
     let state = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ingest"))
-        .arg("serve")
-        .env("STANCEWIRE_KAFKA__BROKERS", broker.addr())
-        .env("STANCEWIRE_HTTP__LISTEN", format!("127.0.0.1:{port}"))
-        .env("STANCEWIRE_DEDUP__PATH", state.path().join("dedup.sqlite"))
-        .env("STANCEWIRE_LOG__FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ingest starts");
-    let base = format!("http://127.0.0.1:{port}");
+    let service = ServiceProcess::start(
+        env!("CARGO_BIN_EXE_ingest"),
+        &broker,
+        &[(
+            "STANCEWIRE_DEDUP__PATH",
+            state.path().join("dedup.sqlite").display().to_string(),
+        )],
+    )
+    .await;
 
-    wait_ready(&base, Duration::from_secs(30)).await;
-    let text = std::fs::read_to_string(project("examples/kremlin-denial.txt")).unwrap();
-    let (status, json) = post(&format!("{base}/v1/articles"), "text/plain", text).await;
-    assert_eq!(status, 202, "{json}");
+    // 300 real articles in one batch request.
+    let dir = shared("data/corpora/bbc/politics");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let lines: Vec<String> = files
+        .iter()
+        .take(300)
+        .map(|f| {
+            let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
+            serde_json::json!({ "text": text }).to_string()
+        })
+        .collect();
+    let url = format!("{}/v1/articles/batch", service.base);
+    let request =
+        tokio::spawn(async move { post(&url, "application/x-ndjson", lines.join("\n")).await });
 
-    let exit = terminate(&mut child, Duration::from_secs(20)).await;
+    service
+        .wait_for_metric("stancewire_records_in_total", 1.0, Duration::from_secs(30))
+        .await;
+    let exit = service.terminate().await;
     assert!(exit.success(), "exit status {exit}");
+
+    let (status, answer) = request.await.unwrap();
+    assert_eq!(status, 200, "the request in flight was finished: {answer}");
+    let accepted = answer["accepted"]
+        .as_u64()
+        .expect("a count of accepted articles");
+    assert!(accepted > 0, "{answer}");
+    let out = read_topic(
+        &broker.addr(),
+        "articles.raw",
+        accepted as usize + 1,
+        Duration::from_secs(10),
+    )
+    .await;
+    let keys: std::collections::BTreeSet<Vec<u8>> = out
+        .iter()
+        .map(|m| {
+            rdkafka::message::Message::key(m)
+                .unwrap_or_default()
+                .to_vec()
+        })
+        .collect();
     assert_eq!(
-        read_topic(&broker.addr(), "articles.raw", 1, Duration::from_secs(5))
-            .await
-            .len(),
-        1
+        keys.len() as u64,
+        accepted,
+        "every accepted article was flushed to articles.raw, and nothing else"
     );
 }

@@ -1,22 +1,23 @@
 //! The `stance-detection` binary as an operator runs it: a claim tracked
 //! with `stance-detection track`, the service configured only through
 //! `STANCEWIRE_*` variables, judging what arrives on `articles.entities`
-//! against that claim, and on SIGTERM finishing its batch and exiting 0.
+//! against that claim; and on SIGTERM — sent while it works — finishing the
+//! batch in hand, committing it and exiting 0, with every committed
+//! article's record on `articles.enriched` and nothing produced past the
+//! commit.
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use stancewire_proto::v1;
 use stancewire_stage::codec;
 use stancewire_tests::{
     apps::{decode, entities_record, produce},
-    free_port, read_topic, terminate, wait_ready, Broker,
+    process::{assert_drained, ServiceProcess},
+    read_topic, Broker,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tracked_claim_is_matched_and_sigterm_stops_the_service_cleanly() {
+async fn a_tracked_claim_is_matched_and_sigterm_mid_work_drains_and_exits_0() {
     let broker = Broker::start();
     let bin = env!("CARGO_BIN_EXE_stance-detection");
     let tracked = Command::new(bin)
@@ -32,34 +33,31 @@ async fn a_tracked_claim_is_matched_and_sigterm_stops_the_service_cleanly() {
 
     let body = "Israel has denied that it opened dams to flood the Gaza Strip.\n\
                 An Israeli army spokesman said the reports were false and that there are no dams in southern Israel.";
-    let record = entities_record("process-test", "Israel denies opening dams", body, "en");
-    produce(
+    let send = |id: String, title: &'static str, body: &'static str| {
+        let broker = &broker;
+        async move {
+            let record = entities_record(&id, title, body, "en");
+            let payload = serde_json::to_vec(&record).unwrap();
+            produce(broker, "articles.entities", &id, payload, codec::JSON).await;
+        }
+    };
+    send("process-dam".into(), "Israel denies opening dams", body).await;
+
+    let service = ServiceProcess::start(
+        bin,
         &broker,
-        "articles.entities",
-        "process-test",
-        serde_json::to_vec(&record).unwrap(),
-        codec::JSON,
+        &[
+            ("STANCEWIRE_MODEL__THREADS", "2".into()),
+            ("STANCEWIRE_KAFKA__BATCH_SIZE", "2".into()),
+            ("STANCEWIRE_KAFKA__GROUP_ID", "sd-process".into()),
+        ],
     )
     .await;
-
-    let port = free_port();
-    let mut child = Command::new(bin)
-        .arg("serve")
-        .env("STANCEWIRE_KAFKA__BROKERS", broker.addr())
-        .env("STANCEWIRE_HTTP__LISTEN", format!("127.0.0.1:{port}"))
-        .env("STANCEWIRE_MODEL__THREADS", "2")
-        .env("STANCEWIRE_LOG__FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("stance-detection starts");
-    wait_ready(&format!("http://127.0.0.1:{port}"), Duration::from_secs(90)).await;
-
     let out = read_topic(
         &broker.addr(),
         "articles.enriched",
         1,
-        Duration::from_secs(60),
+        Duration::from_secs(90),
     )
     .await;
     assert_eq!(out.len(), 1);
@@ -71,6 +69,25 @@ async fn a_tracked_claim_is_matched_and_sigterm_stops_the_service_cleanly() {
         .collect();
     assert_eq!(matched, ["dam-claim"], "{:?}", enriched.claim_matches);
 
-    let exit = terminate(&mut child, Duration::from_secs(20)).await;
+    // More work, and SIGTERM while it is being done.
+    for i in 0..40 {
+        send(
+            format!("process-{i:02}"),
+            "Talks in Geneva",
+            "Antony Blinken met Sergei Lavrov in Geneva on Friday, a spokesman said.",
+        )
+        .await;
+    }
+    service
+        .wait_for_metric("stancewire_records_in_total", 3.0, Duration::from_secs(60))
+        .await;
+    let exit = service.terminate().await;
     assert!(exit.success(), "exit status {exit}");
+    assert_drained(
+        &broker,
+        "sd-process",
+        "articles.entities",
+        "articles.enriched",
+    )
+    .await;
 }

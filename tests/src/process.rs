@@ -1,0 +1,144 @@
+//! A service binary run as an operator runs it — configured only through
+//! `STANCEWIRE_*` variables — and stopped with SIGTERM while it works: the
+//! one harness every service's process test uses.
+//!
+//! A drain that works leaves no gap between what a stage produced and what
+//! it committed, so [`assert_drained`] checks exactly that: every committed
+//! input has its output, and nothing was produced past the commit.
+
+use std::{
+    collections::BTreeSet,
+    process::{Child, Command, ExitStatus, Stdio},
+    time::{Duration, Instant},
+};
+
+use rdkafka::{
+    consumer::{BaseConsumer, Consumer},
+    message::Message,
+    ClientConfig, TopicPartitionList,
+};
+
+use crate::{free_port, read_topic, terminate, wait_ready, Broker};
+
+/// A running service process, killed if the test ends without stopping it.
+pub struct ServiceProcess {
+    child: Child,
+    pub base: String,
+}
+
+impl ServiceProcess {
+    /// Starts `bin serve` against `broker` on a free port, with the extra
+    /// `env`, and waits until it is ready.
+    pub async fn start(bin: &str, broker: &Broker, env: &[(&str, String)]) -> ServiceProcess {
+        let port = free_port();
+        let mut command = Command::new(bin);
+        command
+            .arg("serve")
+            .env("STANCEWIRE_KAFKA__BROKERS", broker.addr())
+            .env("STANCEWIRE_HTTP__LISTEN", format!("127.0.0.1:{port}"))
+            .env("STANCEWIRE_LOG__FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("{bin} starts: {e}"));
+        let process = ServiceProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        wait_ready(&process.base, Duration::from_secs(120)).await;
+        process
+    }
+
+    /// The sum of a Prometheus counter over its labels (0 if absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .and_then(|r| r.error_for_status())
+            .map(|r| r.text());
+        let Ok(text) = text else { return 0.0 };
+        text.await
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Waits until `name` reaches `at_least` (the service is at work).
+    pub async fn wait_for_metric(&self, name: &str, at_least: f64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.metric(name).await < at_least {
+            assert!(Instant::now() < deadline, "{name} never reached {at_least}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// SIGTERM, then waits for the exit.
+    pub async fn terminate(mut self) -> ExitStatus {
+        terminate(&mut self.child, Duration::from_secs(60)).await
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How many records `group` has committed on `topic` (all partitions).
+pub fn committed(broker: &Broker, group: &str, topic: &str) -> i64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.addr())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let mut tpl = TopicPartitionList::new();
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            tpl.add_partition(topic, p.id());
+        }
+    }
+    consumer
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .expect("committed offsets")
+        .elements()
+        .iter()
+        .filter_map(|e| e.offset().to_raw())
+        .filter(|&o| o > 0)
+        .sum()
+}
+
+/// After a stage stopped mid-work: it committed some input, and its output
+/// holds exactly one record for each committed input — nothing committed
+/// without its output, nothing produced past the commit. (The inputs are
+/// one per key on a topic the test filled, so counts are comparable.)
+pub async fn assert_drained(broker: &Broker, group: &str, input: &str, output: &str) {
+    let committed = committed(broker, group, input);
+    assert!(committed > 0, "nothing committed on {input}");
+    let out = read_topic(
+        &broker.addr(),
+        output,
+        committed as usize + 1,
+        Duration::from_secs(10),
+    )
+    .await;
+    let keys: BTreeSet<Vec<u8>> = out
+        .iter()
+        .map(|m| m.key().unwrap_or_default().to_vec())
+        .collect();
+    assert_eq!(
+        keys.len() as i64,
+        committed,
+        "{committed} inputs committed on {input}, {} outputs on {output}",
+        keys.len()
+    );
+}
