@@ -27,6 +27,10 @@ const HEDGED: f32 = 0.8;
 /// Cosine similarity of a statement's sentence with a claim above which
 /// the statement is read against it though nothing else links them.
 pub const LINK_SIMILARITY: f32 = 0.6;
+/// A read stance is kept when the model is at least this sure of it, and
+/// only when it takes a side: a statement that merely discusses someone
+/// else's claim is not a stance on it worth a record.
+const MIN_READ_CONFIDENCE: f32 = 0.6;
 
 /// The stances statements take toward the claims of others: one per
 /// (source, claim) pair, the surest. `similarity` gives the cosine of a
@@ -77,6 +81,13 @@ pub fn read(
                 (label, p[top])
             }
         };
+        let sided = matches!(
+            label,
+            StanceLabel::Support | StanceLabel::Deny | StanceLabel::Query
+        );
+        if !sided || confidence < MIN_READ_CONFIDENCE {
+            continue;
+        }
         let stance = v1::Stance {
             source_entity_id: s.source_entity_id.clone(),
             source_name: s.source_name.clone(),

@@ -104,19 +104,34 @@ fn enclosing(attributions: &[Attribution], speakers: &[Speaker], i: usize) -> Sp
         .unwrap_or_default()
 }
 
-/// The first person named in each sentence, outside quotation marks: the
-/// likely subject a later "he" or "she" refers to. (position, entity)
+/// The first person, and the first organisation or place, named in each
+/// sentence outside quotation marks: the likely subjects a later "he" or
+/// "she", or "it" or "they", refers to. (position, entity)
 fn subjects(text: &Text, cast: &Cast, quoted: &[Range<usize>]) -> Vec<(usize, usize)> {
+    let unquoted = |m: &&super::cast::Mention| {
+        !quoted
+            .iter()
+            .any(|q| q.start <= m.range.start && m.range.end <= q.end)
+    };
     text.sentences
         .iter()
-        .filter_map(|s| {
-            cast.within(&s.range)
+        .flat_map(|s| {
+            let person = cast
+                .within(&s.range)
                 .filter(|m| cast.is_person(m.entity))
-                .find(|m| {
-                    !quoted
-                        .iter()
-                        .any(|q| q.start <= m.range.start && m.range.end <= q.end)
+                .find(unquoted);
+            let group = cast
+                .within(&s.range)
+                .filter(|m| {
+                    matches!(
+                        cast.entities[m.entity].kind,
+                        EntityType::Org | EntityType::Loc
+                    )
                 })
+                .find(unquoted);
+            [person, group]
+                .into_iter()
+                .flatten()
                 .map(|m| (m.range.start, m.entity))
         })
         .collect()
@@ -291,7 +306,7 @@ impl Resolver<'_, '_> {
         let subjects = self
             .subjects
             .iter()
-            .filter(|(at, _)| person && *at < range.start)
+            .filter(|(at, e)| *at < range.start && self.cast.is_person(*e) == person)
             .map(|&(at, e)| {
                 let name = self.cast.entities[e].name.clone();
                 (

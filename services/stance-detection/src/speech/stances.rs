@@ -150,12 +150,26 @@ fn stated(e: &Evidence) -> Vec<v1::Stance> {
 }
 
 /// Every statement by a named source, with the claims of others it is
-/// plainly about.
+/// plainly about. A statement reported inside someone else's ("Peskov said
+/// the Reuters report claiming that P is not true") is left out: its
+/// sentence carries the reporter's verdict, not its own speaker's.
 fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
+    let reported_inside = move |k: usize| {
+        let inner = &e.attributions[k].content;
+        e.attributions.iter().enumerate().any(|(j, outer)| {
+            j != k
+                && outer.content.start <= inner.start
+                && inner.end <= outer.content.end
+                && outer.content != *inner
+                && e.speakers[j].key(e.cast) != e.speakers[k].key(e.cast)
+        })
+    };
     e.attributions
         .iter()
         .enumerate()
-        .filter(|(k, a)| !e.speakers[*k].is_nobody() && !a.content.is_empty())
+        .filter(move |(k, a)| {
+            !e.speakers[*k].is_nobody() && !a.content.is_empty() && !reported_inside(*k)
+        })
         .map(move |(k, a)| {
             let speaker = &e.speakers[k];
             let statement_words = key_words(e.text.slice(&a.content));
