@@ -1,5 +1,5 @@
 //! entity-recognition throughput on the BBC business articles (510 stories,
-//! cleaned by ingest into a fresh nisshi broker first):
+//! cleaned by ingest into a fresh Apache Kafka broker first):
 //!
 //! * the model alone: every sentence of every article tagged in passes of
 //!   at most `batch_size` windows sorted by length across articles, and the

@@ -2,8 +2,7 @@
 //! (21,578 documents) and the 60 real web pages of the article-extraction
 //! benchmark (HTML, extraction included) through the file path, and the BBC
 //! corpus over HTTP,
-//! against a real nisshi broker (memory storage, a fresh one per run) on
-//! loopback.
+//! against a real Apache Kafka broker (a fresh one per run) on loopback.
 //!
 //! `cargo bench -p stancewire-tests --bench ingest` prints articles/s, MB/s
 //! and the peak RSS of this process (service and client share it here; the
@@ -32,7 +31,9 @@ fn config(broker: &Broker, dedup: &tempfile::TempDir) -> IngestConfig {
 async fn file_path(broker: &Broker, name: &str, path: PathBuf) {
     let dedup = tempfile::tempdir().unwrap();
     let c = config(broker, &dedup);
-    let ingestor = startup::ingestor(&c, &Metrics::new("ingest")).unwrap();
+    let ingestor = startup::ingestor(&c, &Metrics::new("ingest"))
+        .await
+        .unwrap();
     let r = files::ingest(&[path], ingestor, c.limits.limits(), 128, false)
         .await
         .unwrap();
@@ -169,13 +170,12 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         println!(
-            "ingest benchmark: {} cores, a fresh nisshi (memory storage) on loopback per run",
+            "ingest benchmark: {} cores, a fresh Apache Kafka broker on loopback per run",
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(0)
         );
-        // A fresh broker per run: nisshi's memory storage slows down as a
-        // topic grows, which would penalise whichever run comes later.
+        // A fresh broker per run: no run pays for a topic an earlier one grew.
         file_path(&Broker::start(), "bbc", shared("data/corpora/bbc")).await;
         file_path(
             &Broker::start(),

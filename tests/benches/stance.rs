@@ -1,5 +1,5 @@
 //! stance-detection throughput: BBC business articles (cleaned by ingest,
-//! tagged by entity-recognition through a fresh nisshi broker first) from
+//! tagged by entity-recognition through a fresh Apache Kafka broker first) from
 //! `articles.entities` to `articles.enriched` and `stances`, against a table
 //! of tracked claims: FNC-1 headlines (mostly about other stories) and some
 //! of the corpus's own headlines (which its articles are about).

@@ -147,6 +147,9 @@ pub async fn track_claim(broker: &Broker, claim_id: &str, text: &str) {
         text: text.into(),
         ..Default::default()
     };
+    broker
+        .create(&[stancewire_stage::topics::TopicSpec::table("claims")])
+        .await;
     produce(
         broker,
         "claims",
@@ -184,6 +187,7 @@ pub async fn produce(
     content_type: &str,
 ) {
     use rdkafka::producer::{FutureProducer, FutureRecord};
+    broker.create_topics(&[topic]).await;
     let producer: FutureProducer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", broker.addr())
         .set("message.max.bytes", "4194304")
@@ -286,8 +290,9 @@ pub async fn clean_corpus(broker: &Broker, folder: &str) -> Vec<v1::Article> {
     let mut c = IngestConfig::default();
     c.stage.kafka.brokers = broker.addr();
     c.dedup.path = dedup.path().join("dedup.sqlite").display().to_string();
-    let ingestor =
-        startup::ingestor(&c, &stancewire_stage::metrics::Metrics::new("ingest")).unwrap();
+    let ingestor = startup::ingestor(&c, &stancewire_stage::metrics::Metrics::new("ingest"))
+        .await
+        .unwrap();
     let report = files::ingest(
         &[crate::shared(folder)],
         ingestor,

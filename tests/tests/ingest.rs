@@ -1,4 +1,4 @@
-//! End-to-end tests of the ingest service: a real nisshi broker, the real
+//! End-to-end tests of the ingest service: a real Apache Kafka broker, the real
 //! service (in-process, HTTP on a free port), real articles in, records read
 //! back from the topics.
 
@@ -303,7 +303,9 @@ async fn feed_items_are_ingested_once() {
     let broker = Broker::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&broker, &dir);
-    let ingestor = startup::ingestor(&config, &Metrics::new("ingest")).unwrap();
+    let ingestor = startup::ingestor(&config, &Metrics::new("ingest"))
+        .await
+        .unwrap();
 
     // Two real news pages behind an RSS feed with teaser descriptions.
     let feed = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Local News</title><link>BASE/</link><description>test</description>
@@ -356,7 +358,9 @@ async fn unreachable_and_malformed_feeds_are_dead_lettered() {
     let broker = Broker::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&broker, &dir);
-    let ingestor = startup::ingestor(&config, &Metrics::new("ingest")).unwrap();
+    let ingestor = startup::ingestor(&config, &Metrics::new("ingest"))
+        .await
+        .unwrap();
     let site = serve_site("this is not xml <<<", vec![]).await;
     let dead_port = stancewire_tests::free_port();
     for url in [
@@ -407,7 +411,9 @@ async fn files_are_ingested_and_bad_lines_dead_lettered() {
     let broker = Broker::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&broker, &dir);
-    let ingestor = startup::ingestor(&config, &Metrics::new("ingest")).unwrap();
+    let ingestor = startup::ingestor(&config, &Metrics::new("ingest"))
+        .await
+        .unwrap();
     let input = tempfile::tempdir().unwrap();
     std::fs::copy(
         project("examples/kremlin-denial.txt"),
@@ -466,7 +472,9 @@ async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
     let broker = Broker::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&broker, &dir);
-    let ingestor = startup::ingestor(&config, &Metrics::new("ingest")).unwrap();
+    let ingestor = startup::ingestor(&config, &Metrics::new("ingest"))
+        .await
+        .unwrap();
     let mut files: Vec<_> = std::fs::read_dir(shared("data/article-extraction/html"))
         .unwrap()
         .map(|e| e.unwrap().path().canonicalize().unwrap())

@@ -15,7 +15,7 @@ use stancewire_stage::{
     stage::{self, Emit, Topics, Transform},
     Failure, FailureKind, Shutdown,
 };
-use stancewire_tests::{header, read_topic, Broker, Storage};
+use stancewire_tests::{header, process::committed, read_topic, Broker};
 
 /// Upper-cases titles. Refuses an article without one; panics on "POISON".
 struct Shout;
@@ -57,6 +57,9 @@ fn article(id: &str, title: &str, body: &str) -> v1::Article {
 }
 
 async fn produce(broker: &Broker, key: &str, payload: Vec<u8>, content_type: &str) {
+    broker
+        .create_topics(&["input", "shouted", "input.dlq"])
+        .await;
     stancewire_tests::apps::produce(broker, "input", key, payload, content_type).await
 }
 
@@ -75,6 +78,7 @@ fn settings(broker: &Broker) -> KafkaSettings {
         brokers: broker.addr(),
         group_id: "shout".into(),
         batch_size: 8,
+        transactional_id: "shout-1".into(),
         ..Default::default()
     }
 }
@@ -201,27 +205,76 @@ async fn repeats_are_dropped_by_key_and_version() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exactly_once_is_refused_clearly_where_the_broker_has_no_transactions() {
+async fn at_least_once_still_runs_for_brokers_without_transactions() {
     let broker = Broker::start();
+    for i in 0..3 {
+        produce_article(
+            &broker,
+            &article(&format!("a{i}"), "t", "x"),
+            WireFormat::Json,
+        )
+        .await;
+    }
     let settings = KafkaSettings {
-        delivery: DeliveryMode::ExactlyOnce,
+        delivery: DeliveryMode::AtLeastOnce,
+        transactional_id: String::new(),
         ..settings(&broker)
     };
     let running = start(settings);
-    let err = tokio::time::timeout(Duration::from_secs(60), running.task)
-        .await
-        .expect("fails promptly")
-        .unwrap()
-        .expect_err("nisshi has no transactions");
-    assert!(
-        err.to_string().contains("needs a broker with transactions"),
-        "{err}"
+    let out = read_topic(&broker.addr(), "shouted", 4, Duration::from_secs(8)).await;
+    assert_eq!(out.len(), 3);
+    running.stop().await;
+    assert_eq!(committed(&broker, "shout", "input"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zombie_with_the_same_transactional_id_is_fenced() {
+    let broker = Broker::start();
+    produce_article(&broker, &article("a", "t", "x"), WireFormat::Json).await;
+    // The first instance, then "the same instance restarted" while the
+    // first is still alive (a paused process, a partitioned host).
+    let zombie = start(settings(&broker));
+    assert_eq!(
+        read_topic(&broker.addr(), "shouted", 1, Duration::from_secs(20))
+            .await
+            .len(),
+        1
     );
+    let successor = start(settings(&broker));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Records on every partition, so the zombie gets some of them: its
+    // next transaction is refused as fenced, and it stops with an error
+    // instead of writing beside its successor, who then reads them.
+    for i in 0..30 {
+        produce_article(
+            &broker,
+            &article(&format!("b{i}"), "t", "x"),
+            WireFormat::Json,
+        )
+        .await;
+    }
+    let out = read_topic(&broker.addr(), "shouted", 32, Duration::from_secs(30)).await;
+    assert_eq!(out.len(), 31, "every record once");
+    let zombie_result = tokio::time::timeout(Duration::from_secs(30), zombie.task)
+        .await
+        .expect("the zombie has stopped")
+        .unwrap();
+    successor.shutdown.trigger();
+    let err = zombie_result.expect_err("the zombie is fenced");
+    assert!(
+        format!("{err:#}").to_lowercase().contains("fenced"),
+        "{err:#}"
+    );
+    successor
+        .task
+        .await
+        .unwrap()
+        .expect("the successor stops cleanly");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_crash_loses_no_record() {
-    let mut broker = Broker::start_with(Storage::Sqlite);
+    let mut broker = Broker::start();
     for i in 0..10 {
         produce_article(
             &broker,

@@ -35,6 +35,7 @@ fn settings(broker: &Broker, format: WireFormat) -> KafkaSettings {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_publisher_keys_records_and_names_them_in_headers_in_both_formats() {
     let broker = Broker::start();
+    broker.create_topics(&["out.json", "out.pb"]).await;
     for (format, topic) in [
         (WireFormat::Json, "out.json"),
         (WireFormat::Protobuf, "out.pb"),
@@ -67,6 +68,11 @@ async fn the_publisher_keys_records_and_names_them_in_headers_in_both_formats() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_letter_carries_the_record_its_reason_and_origin_and_fits() {
     let broker = Broker::start();
+    broker
+        .create(&[stancewire_stage::topics::TopicSpec::dead_letter(
+            "pieces.dlq",
+        )])
+        .await;
     let metrics = Metrics::new("pieces");
     let publisher = Publisher::new(&settings(&broker, WireFormat::Json), metrics.clone()).unwrap();
     let dead = DeadLetters::new(publisher, "pieces.dlq", metrics.clone());
@@ -90,6 +96,7 @@ async fn a_dead_letter_carries_the_record_its_reason_and_origin_and_fits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_least_once_commits_exactly_the_offsets_it_is_given() {
     let broker = Broker::start();
+    broker.create_topics(&["input"]).await;
     let settings = settings(&broker, WireFormat::Json);
     let publisher = Publisher::new(&settings, Metrics::new("pieces")).unwrap();
     // One key: one partition, in order.

@@ -65,15 +65,37 @@ pub struct KafkaSettings {
     pub batch_size: usize,
     /// Longest wait to fill a batch once its first record has arrived.
     pub batch_linger_ms: u64,
+    /// Most payload bytes handled per batch (a batch stops growing past it).
+    pub batch_max_bytes: usize,
+    /// Longest a batch may take, fetch to commit (the consumer's
+    /// `max.poll.interval.ms`): past it the member is evicted and the batch
+    /// is read again by another. `batch_size` must fit in it on the
+    /// slowest input.
+    pub max_batch_ms: u64,
     /// Broker-side wait for a fetch to fill; 10–50 ms suits low latency.
     pub fetch_wait_max_ms: u32,
-    /// `at-least-once` (idempotent producer, commit after acks) or
-    /// `exactly-once` (Kafka transactions; needs a broker that supports them).
+    /// `exactly-once` (the default: one Kafka transaction per batch) or
+    /// `at-least-once` (idempotent producer, commit after acks; for brokers
+    /// without transactions).
     pub delivery: DeliveryMode,
+    /// The exactly-once producer's `transactional.id`: unique among live
+    /// instances and the same across one instance's restarts, so that a
+    /// restarted instance fences its own zombie. Empty (the default):
+    /// `{group_id}.{hostname}.{http port}`, which is both wherever each
+    /// instance has its own host name or its own port.
+    pub transactional_id: String,
     /// How many recent (key, version) pairs a consumer remembers to drop repeats.
     pub repeat_window: usize,
     /// How long to wait for a produce to be acknowledged before failing.
     pub message_timeout_ms: u64,
+    /// Create the topics this service reads and writes at start-up, those
+    /// missing only (see `topics`). Off where an operator owns the topics.
+    pub create_topics: bool,
+    /// Partitions of the article and dead-letter topics it creates: the
+    /// most instances of one service that can share the work.
+    pub partitions: i32,
+    /// Replicas of every topic it creates (3 on a cluster).
+    pub replication_factor: i32,
     /// Extra librdkafka properties, passed through unchanged
     /// (e.g. `security.protocol`, `sasl.mechanisms`).
     pub librdkafka: BTreeMap<String, String>,
@@ -88,10 +110,16 @@ impl Default for KafkaSettings {
             wire_format: WireFormat::Json,
             batch_size: 64,
             batch_linger_ms: 20,
+            batch_max_bytes: 16 * 1024 * 1024,
+            max_batch_ms: 300_000,
             fetch_wait_max_ms: 20,
-            delivery: DeliveryMode::AtLeastOnce,
+            delivery: DeliveryMode::ExactlyOnce,
+            transactional_id: String::new(),
             repeat_window: 100_000,
             message_timeout_ms: 30_000,
+            create_topics: true,
+            partitions: 6,
+            replication_factor: 1,
             librdkafka: BTreeMap::new(),
         }
     }
@@ -119,10 +147,26 @@ impl Default for HttpSettings {
 pub enum DeliveryMode {
     /// Idempotent producer, offsets committed after every output is
     /// acknowledged; a crash replays the batch, identically.
-    #[default]
     AtLeastOnce,
     /// One Kafka transaction per batch; needs a broker that has them.
+    #[default]
     ExactlyOnce,
+}
+
+impl KafkaSettings {
+    /// The transactional id of the instance whose HTTP port is `port`:
+    /// `kafka.transactional_id` if set, else derived (see the field).
+    pub fn transactional_id_for(&self, port: u16) -> String {
+        if !self.transactional_id.is_empty() {
+            return self.transactional_id.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{}.{host}.{port}", self.group_id)
+    }
 }
 
 /// How logs are written.

@@ -1,24 +1,35 @@
 //! How a batch's outputs and its input offsets are made durable together.
 //!
-//! * [`DeliveryMode::AtLeastOnce`] (the default, and the only mode the
-//!   brokers that run here support): the producer is idempotent
-//!   (`enable.idempotence=true`, `acks=all`), every output of a batch is
+//! * [`DeliveryMode::ExactlyOnce`] (the default): one Kafka transaction per
+//!   batch — begin, produce outputs and dead letters, send the input offsets
+//!   to the transaction with the consumer's group metadata (KIP-447, so a
+//!   zombie of an earlier group generation is fenced), commit. Consumers
+//!   read `read_committed`: an aborted batch is never seen downstream. An
+//!   abortable error aborts and the stage reads the batch again; a fatal one
+//!   (fenced, unknown producer id) stops the stage, and the service exits
+//!   for its supervisor to restart it with a fresh producer.
+//! * [`DeliveryMode::AtLeastOnce`], for brokers without transactions: the
+//!   producer is idempotent (`enable.idempotence=true`, `acks=all`), every output of a batch is
 //!   acknowledged before the batch's offsets are committed, and a crash in
 //!   between replays the batch. Replays are identical (deterministic
 //!   transforms, `(article_id, version)` in every record) and consumers drop
 //!   them with [`crate::repeat::RepeatFilter`].
-//! * [`DeliveryMode::ExactlyOnce`]: the same loop inside a Kafka transaction
-//!   per batch — begin, produce, send the offsets to the transaction, commit.
-//!   For brokers that implement transactions (Apache Kafka); nisshi refuses
-//!   `InitProducerId` with a transactional id, and the service then fails at
-//!   start-up with that error rather than silently downgrading.
+//!   A broker without transactions refuses the transactional producer at
+//!   start-up, and the service stops with that error rather than silently
+//!   downgrading.
 
 use std::{sync::Arc, time::Duration};
 
-use crate::{config::DeliveryMode, kafka::StageConsumer, publisher::Publisher};
+use crate::{
+    config::DeliveryMode,
+    kafka::StageConsumer,
+    publisher::{PublishError, Publisher},
+};
 use rdkafka::{
     consumer::{CommitMode, Consumer},
+    error::KafkaError,
     producer::Producer,
+    types::RDKafkaErrorCode,
     TopicPartitionList,
 };
 
@@ -60,6 +71,59 @@ pub async fn commit_batch(
         Ok(())
     })
     .await?
+}
+
+/// What the stage does after a batch failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// The transaction was aborted and nothing of the batch is visible:
+    /// read the batch again.
+    Retry,
+    /// Go on with the next batch: an at-least-once commit refused because
+    /// the group is rebalancing. The outputs are out; the partition's next
+    /// owner reads the batch again from the last commit, and its outputs
+    /// are identical repeats that consumers drop.
+    Proceed,
+    /// Stop the stage; the service exits and its restart replays the batch
+    /// (at-least-once), or a fresh producer fences this one (a fatal
+    /// transaction error: fenced, unknown producer id).
+    Stop,
+}
+
+/// Decides what a failed batch calls for. In exactly-once mode an
+/// abortable transaction error, or an output the broker would not take
+/// within the transaction, is retried; a fatal error stops the stage.
+pub fn recovery(mode: DeliveryMode, error: &anyhow::Error) -> Recovery {
+    if mode == DeliveryMode::AtLeastOnce {
+        let rebalancing = error.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<KafkaError>(),
+                Some(KafkaError::ConsumerCommit(
+                    RDKafkaErrorCode::RebalanceInProgress
+                        | RDKafkaErrorCode::IllegalGeneration
+                        | RDKafkaErrorCode::UnknownMemberId
+                ))
+            )
+        });
+        return if rebalancing {
+            Recovery::Proceed
+        } else {
+            Recovery::Stop
+        };
+    }
+    for cause in error.chain() {
+        if let Some(KafkaError::Transaction(e)) = cause.downcast_ref::<KafkaError>() {
+            return if e.is_fatal() {
+                Recovery::Stop
+            } else {
+                Recovery::Retry
+            };
+        }
+        if cause.downcast_ref::<PublishError>().is_some() {
+            return Recovery::Retry;
+        }
+    }
+    Recovery::Stop
 }
 
 /// Gives up on a batch: aborts its transaction (exactly-once); in

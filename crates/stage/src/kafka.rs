@@ -42,6 +42,12 @@ pub fn consumer(settings: &KafkaSettings, metrics: &Metrics) -> anyhow::Result<S
         .set("auto.offset.reset", "earliest")
         .set("fetch.wait.max.ms", settings.fetch_wait_max_ms.to_string())
         .set("isolation.level", "read_committed")
+        // A member joining or leaving moves only the partitions that must
+        // move; the others keep being read through the rebalance.
+        .set("partition.assignment.strategy", "cooperative-sticky")
+        // A batch (bounded by records and bytes) must finish within this,
+        // or the member is evicted and its batch replayed elsewhere.
+        .set("max.poll.interval.ms", settings.max_batch_ms.to_string())
         // An input topic created after start-up is picked up within seconds.
         .set("topic.metadata.refresh.interval.ms", "5000");
     apply_overrides(&mut config, settings);

@@ -8,7 +8,7 @@
 //! record encoding and headers ([`codec`], [`record`]), publishing
 //! ([`publisher`], [`dead_letter`]), why a record failed ([`failure`]),
 //! what a model stage accepts ([`limits`]), dropping repeats ([`repeat`]),
-//! health and Prometheus metrics ([`http`], [`metrics`]), wall-clock time
+//! creating topics ([`topics`]), health and Prometheus metrics ([`http`], [`metrics`]), wall-clock time
 //! ([`clock`]) and graceful shutdown ([`shutdown`]).
 //!
 //! Delivery is at-least-once: outputs are produced by an idempotent producer
@@ -35,6 +35,7 @@ pub mod service;
 pub mod shutdown;
 pub mod stage;
 pub mod telemetry;
+pub mod topics;
 
 pub use codec::WireFormat;
 pub use config::{KafkaSettings, StageSettings};

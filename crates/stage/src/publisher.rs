@@ -17,7 +17,7 @@ use rdkafka::{
 use crate::{
     clock,
     codec::{self, WireFormat},
-    config::{DeliveryMode, KafkaSettings},
+    config::KafkaSettings,
     kafka::{apply_overrides, client_config, StatsContext},
     metrics::Metrics,
     record::Record,
@@ -51,9 +51,28 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// Creates the producer. In exactly-once mode it is transactional and
-    /// registers its transactional id with the broker before returning.
+    /// An idempotent producer: what sources (ingest, the `track` command)
+    /// and at-least-once stages use.
     pub fn new(settings: &KafkaSettings, metrics: Metrics) -> anyhow::Result<Self> {
+        Publisher::create(settings, metrics, None)
+    }
+
+    /// A transactional producer for an exactly-once stage: it registers
+    /// `transactional_id` with the broker (fencing any earlier producer of
+    /// the same id, a zombie of this instance) before returning.
+    pub fn transactional(
+        settings: &KafkaSettings,
+        transactional_id: &str,
+        metrics: Metrics,
+    ) -> anyhow::Result<Self> {
+        Publisher::create(settings, metrics, Some(transactional_id))
+    }
+
+    fn create(
+        settings: &KafkaSettings,
+        metrics: Metrics,
+        transactional_id: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let mut config = client_config(settings);
         config
             .set("enable.idempotence", "true")
@@ -65,15 +84,13 @@ impl Publisher {
                 settings.message_timeout_ms.to_string(),
             );
         apply_overrides(&mut config, settings);
-        if settings.delivery == DeliveryMode::ExactlyOnce {
-            config.set(
-                "transactional.id",
-                format!("{}-{}", settings.group_id, std::process::id()),
-            );
+        if let Some(id) = transactional_id {
+            config.set("transactional.id", id);
         }
         let producer: FutureProducer<StatsContext> =
             config.create_with_context(StatsContext::new(metrics.clone()))?;
-        if settings.delivery == DeliveryMode::ExactlyOnce {
+        if let Some(id) = transactional_id {
+            tracing::info!(transactional_id = id, "initialising transactions");
             producer
                 .init_transactions(Duration::from_secs(30))
                 .map_err(|e| {

@@ -33,6 +33,12 @@ impl RepeatFilter {
             .put((key.to_string(), version.to_string()), ())
             .is_none()
     }
+
+    /// Forgets a pair offered before: its batch was aborted and will be
+    /// read again, and must not then look like a repeat of itself.
+    pub fn forget(&mut self, key: &str, version: &str) {
+        self.seen.pop(&(key.to_string(), version.to_string()));
+    }
 }
 
 #[cfg(test)]
@@ -50,5 +56,7 @@ mod tests {
         assert!(f.first_time("a", "1"));
         assert!(f.first_time("x", ""), "unversioned records always pass");
         assert!(f.first_time("x", ""));
+        f.forget("a", "1");
+        assert!(f.first_time("a", "1"), "a forgotten pair passes again");
     }
 }

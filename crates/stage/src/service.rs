@@ -163,6 +163,14 @@ impl App {
         self
     }
 
+    /// The stage settings of this instance: `settings` with the exactly-once
+    /// producer's transactional id filled in from the host name and this
+    /// app's HTTP port where the operator set none.
+    pub fn stage_settings(&self, mut settings: KafkaSettings) -> KafkaSettings {
+        settings.transactional_id = settings.transactional_id_for(self.port());
+        settings
+    }
+
     /// Runs the shared stage loop: `transform` from `topics.input`, dead
     /// letters to `topics.dead_letter`. The service is ready once the
     /// broker answers.
@@ -172,6 +180,7 @@ impl App {
         topics: Topics,
         transform: Arc<T>,
     ) -> App {
+        let settings = self.stage_settings(settings);
         let (metrics, readiness) = (self.metrics.clone(), self.readiness.clone());
         self.task("stage", move |shutdown| {
             stage::run(settings, topics, transform, metrics, readiness, shutdown)

@@ -24,9 +24,9 @@ use rdkafka::{
 
 use crate::{
     codec,
-    config::KafkaSettings,
+    config::{DeliveryMode, KafkaSettings},
     dead_letter::DeadLetters,
-    delivery,
+    delivery::{self, Recovery},
     failure::{Failure, FailureKind},
     http::Readiness,
     kafka::{self, StageConsumer},
@@ -36,6 +36,10 @@ use crate::{
     repeat::RepeatFilter,
     shutdown::Shutdown,
 };
+
+/// Aborted batches in a row after which the stage gives up (and the
+/// service restarts) rather than retrying forever.
+const MAX_ABORTS_IN_A_ROW: u32 = 5;
 
 /// A record a transform wants produced, with the topic it goes to.
 pub struct Emit {
@@ -94,7 +98,17 @@ pub async fn run<T: Transform>(
     readiness: Readiness,
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
-    let publisher = Publisher::new(&settings, metrics.clone())?;
+    let publisher = match settings.delivery {
+        DeliveryMode::AtLeastOnce => Publisher::new(&settings, metrics.clone())?,
+        DeliveryMode::ExactlyOnce => {
+            anyhow::ensure!(
+                !settings.transactional_id.is_empty(),
+                "kafka.delivery = \"exactly-once\" needs kafka.transactional_id \
+                 (App::stage_settings derives one)"
+            );
+            Publisher::transactional(&settings, &settings.transactional_id, metrics.clone())?
+        }
+    };
     let dead_letters = DeadLetters::new(publisher.clone(), &topics.dead_letter, metrics.clone());
     let consumer = Arc::new(kafka::consumer(&settings, &metrics)?);
     consumer.subscribe(&[&topics.input])?;
@@ -114,8 +128,10 @@ pub async fn run<T: Transform>(
 
     let mut repeats = RepeatFilter::new(settings.repeat_window);
     let linger = Duration::from_millis(settings.batch_linger_ms);
+    let mut aborted_in_a_row = 0;
     let result = loop {
-        let batch = next_batch(&consumer, settings.batch_size, linger, &shutdown).await;
+        let batch = next_batch(&consumer, &settings, linger, &shutdown).await;
+        let batch = owned_only(&consumer, batch);
         if batch.is_empty() {
             if shutdown.is_triggered() {
                 break Ok(());
@@ -123,32 +139,44 @@ pub async fn run<T: Transform>(
             continue;
         }
         let started = Instant::now();
-        delivery::begin_batch(settings.delivery, &publisher)?;
-        let handled = handle_batch(
-            &batch,
-            &transform,
-            &publisher,
-            &dead_letters,
-            &mut repeats,
-            &metrics,
-        )
-        .await;
-        let committed = match handled {
-            Ok(()) => {
-                delivery::commit_batch(settings.delivery, &publisher, &consumer, offsets(&batch)?)
-                    .await
-            }
-            Err(e) => {
-                delivery::abort_batch(settings.delivery, &publisher);
-                Err(e)
-            }
-        };
-        metrics.batch_seconds("batch", started.elapsed().as_secs_f64());
-        if let Err(e) = committed {
-            metrics.error("commit");
-            break Err(e);
+        let mut admitted = Vec::new();
+        let committed = async {
+            delivery::begin_batch(settings.delivery, &publisher)?;
+            handle_batch(
+                &batch,
+                &transform,
+                &publisher,
+                &dead_letters,
+                &mut repeats,
+                &mut admitted,
+                &metrics,
+            )
+            .await?;
+            delivery::commit_batch(settings.delivery, &publisher, &consumer, offsets(&batch)?).await
         }
-        tracing::debug!(records = batch.len(), elapsed = ?started.elapsed(), "batch committed");
+        .await;
+        metrics.batch_seconds("batch", started.elapsed().as_secs_f64());
+        let Err(e) = committed else {
+            aborted_in_a_row = 0;
+            tracing::debug!(records = batch.len(), elapsed = ?started.elapsed(), "batch committed");
+            continue;
+        };
+        metrics.error("commit");
+        delivery::abort_batch(settings.delivery, &publisher);
+        match delivery::recovery(settings.delivery, &e) {
+            Recovery::Proceed => {
+                tracing::warn!(error = %e, "commit refused in a rebalance; the batch's next owner reads it again");
+            }
+            Recovery::Retry if aborted_in_a_row < MAX_ABORTS_IN_A_ROW => {
+                aborted_in_a_row += 1;
+                tracing::warn!(error = %e, attempt = aborted_in_a_row, "batch aborted; reading it again");
+                for (key, version) in &admitted {
+                    repeats.forget(key, version);
+                }
+                rewind(&consumer, &batch)?;
+            }
+            _ => break Err(e),
+        }
     };
     readiness.set(false);
     publisher.flush(Duration::from_secs(10));
@@ -163,6 +191,7 @@ async fn handle_batch<T: Transform>(
     publisher: &Publisher,
     dead_letters: &DeadLetters,
     repeats: &mut RepeatFilter,
+    admitted: &mut Vec<(String, String)>,
     metrics: &Metrics,
 ) -> anyhow::Result<()> {
     let mut outgoing = Vec::new();
@@ -176,6 +205,7 @@ async fn handle_batch<T: Transform>(
         {
             Ok(record) => {
                 if repeats.first_time(record.key(), record.version()) {
+                    admitted.push((record.key().to_string(), record.version().to_string()));
                     inputs.push(record);
                     origin.push(i);
                 } else {
@@ -261,20 +291,52 @@ async fn transform_isolated<T: Transform>(
     .unwrap_or_else(|e| panic!("transform thread failed: {e}"))
 }
 
-/// Collects up to `max` messages: waits for the first (or shutdown), then
-/// takes whatever else arrives within `linger`.
+/// Drops the records of partitions revoked while the batch was being
+/// collected (a rebalance runs only while the consumer is polled, which is
+/// only then): their new owner reads them from the last commit, and handling
+/// them here too would produce them twice.
+fn owned_only(consumer: &StageConsumer, batch: Vec<OwnedMessage>) -> Vec<OwnedMessage> {
+    let Ok(assignment) = consumer.assignment() else {
+        return batch;
+    };
+    let before = batch.len();
+    let owned: Vec<OwnedMessage> = batch
+        .into_iter()
+        .filter(|m| {
+            assignment
+                .find_partition(m.topic(), m.partition())
+                .is_some()
+        })
+        .collect();
+    if owned.len() < before {
+        tracing::info!(
+            dropped = before - owned.len(),
+            "records of revoked partitions left to their new owner"
+        );
+    }
+    owned
+}
+
+/// Collects up to `batch_size` messages and `batch_max_bytes` of payload:
+/// waits for the first (or shutdown), then takes whatever else arrives
+/// within `linger`.
 async fn next_batch(
     consumer: &StageConsumer,
-    max: usize,
+    settings: &KafkaSettings,
     linger: Duration,
     shutdown: &Shutdown,
 ) -> Vec<OwnedMessage> {
+    let max = settings.batch_size;
+    let mut bytes = 0;
     let mut batch = Vec::new();
     tokio::select! {
         biased;
         _ = shutdown.triggered() => return batch,
         m = consumer.recv() => match m {
-            Ok(m) => batch.push(m.detach()),
+            Ok(m) => {
+                bytes += m.payload_len();
+                batch.push(m.detach())
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "consumer error");
                 return batch;
@@ -282,9 +344,12 @@ async fn next_batch(
         },
     }
     let deadline = tokio::time::Instant::now() + linger;
-    while batch.len() < max.max(1) {
+    while batch.len() < max.max(1) && bytes < settings.batch_max_bytes {
         match tokio::time::timeout_at(deadline, consumer.recv()).await {
-            Ok(Ok(m)) => batch.push(m.detach()),
+            Ok(Ok(m)) => {
+                bytes += m.payload_len();
+                batch.push(m.detach())
+            }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "consumer error");
                 break;
@@ -293,6 +358,25 @@ async fn next_batch(
         }
     }
     batch
+}
+
+/// Sets every partition of an aborted batch back to its first record, so
+/// the batch is read again.
+fn rewind(consumer: &StageConsumer, batch: &[OwnedMessage]) -> anyhow::Result<()> {
+    let mut first: HashMap<(&str, i32), i64> = HashMap::new();
+    for m in batch {
+        let e = first.entry((m.topic(), m.partition())).or_insert(i64::MAX);
+        *e = (*e).min(m.offset());
+    }
+    for ((topic, partition), offset) in first {
+        consumer.seek(
+            topic,
+            partition,
+            Offset::Offset(offset),
+            Duration::from_secs(10),
+        )?;
+    }
+    Ok(())
 }
 
 /// The next offset to read for every partition in the batch.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use stancewire_model::Runtime;
-use stancewire_stage::{limits::ArticleLimits, StageSettings};
+use stancewire_stage::{limits::ArticleLimits, topics::TopicSpec, StageSettings};
 
 pub const DEFAULT_HTTP_PORT: u16 = 8082;
 
@@ -40,6 +40,18 @@ pub struct Topics {
     pub output: String,
     /// Inputs that could not be processed, with the reason.
     pub dead_letter: String,
+}
+
+impl Topics {
+    /// The topics entity-recognition reads and writes, created at start-up
+    /// if missing.
+    pub fn specs(&self) -> Vec<TopicSpec> {
+        vec![
+            TopicSpec::stream(&self.input),
+            TopicSpec::stream(&self.output),
+            TopicSpec::dead_letter(&self.dead_letter),
+        ]
+    }
 }
 
 impl Default for Topics {

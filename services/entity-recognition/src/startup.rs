@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use stancewire_stage::{config::LogSettings, service::NoCommand, stage::Topics, App, Service};
+use stancewire_stage::{
+    config::LogSettings, service::NoCommand, stage::Topics, topics, App, Service,
+};
 
 use crate::{config::EntityConfig, model::NerModel, transform::Recognize};
 
@@ -20,6 +22,7 @@ impl Service for EntityRecognition {
     }
 
     async fn build(config: &EntityConfig) -> anyhow::Result<App> {
+        topics::ensure(&config.stage.kafka, &config.topics.specs()).await?;
         let threads = config.model.runtime.apply();
         let (dir, runtime, max_pieces) = (
             config.model.dir(),

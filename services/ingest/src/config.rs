@@ -3,7 +3,7 @@
 //! how defaults, the file and `STANCEWIRE_*` variables combine.
 
 use serde::{Deserialize, Serialize};
-use stancewire_stage::StageSettings;
+use stancewire_stage::{topics::TopicSpec, StageSettings};
 
 use crate::{dedup::DedupSettings, feeds::FeedSettings, submission::Limits};
 
@@ -40,6 +40,16 @@ pub struct Topics {
     pub output: String,
     /// Inputs that could not be ingested, with the reason.
     pub dead_letter: String,
+}
+
+impl Topics {
+    /// The topics ingest writes, created at start-up if missing.
+    pub fn specs(&self) -> Vec<TopicSpec> {
+        vec![
+            TopicSpec::stream(&self.output),
+            TopicSpec::dead_letter(&self.dead_letter),
+        ]
+    }
 }
 
 impl Default for Topics {

@@ -7,15 +7,16 @@ use std::{sync::Arc, time::Duration};
 use rdkafka::producer::Producer;
 use stancewire_stage::{
     config::LogSettings, dead_letter::DeadLetters, http::Readiness, metrics::Metrics,
-    publisher::Publisher, App, Service, Shutdown,
+    publisher::Publisher, topics, App, Service, Shutdown,
 };
 
 use crate::{
     api, config::IngestConfig, dedup::Dedup, feeds::FeedPoller, files, ingestor::Ingestor,
 };
 
-/// The ingestor every source shares.
-pub fn ingestor(config: &IngestConfig, metrics: &Metrics) -> anyhow::Result<Arc<Ingestor>> {
+/// The ingestor every source shares, once the topics it writes exist.
+pub async fn ingestor(config: &IngestConfig, metrics: &Metrics) -> anyhow::Result<Arc<Ingestor>> {
+    topics::ensure(&config.stage.kafka, &config.topics.specs()).await?;
     let publisher = Publisher::new(&config.stage.kafka, metrics.clone())?;
     let dead_letters = DeadLetters::new(
         publisher.clone(),
@@ -65,7 +66,7 @@ impl Service for Ingest {
     /// and the producer is flushed last.
     async fn build(config: &IngestConfig) -> anyhow::Result<App> {
         let app = App::bind(Self::NAME, config.stage.http.listen).await?;
-        let ingestor = ingestor(config, app.metrics())?;
+        let ingestor = ingestor(config, app.metrics()).await?;
         let limits = config.limits.limits();
         let readiness = app.readiness().clone();
         let mut app = app
@@ -95,7 +96,7 @@ impl Service for Ingest {
             quiet,
         } = command;
         let metrics = Metrics::new(Self::NAME);
-        let ingestor = ingestor(&config, &metrics)?;
+        let ingestor = ingestor(&config, &metrics).await?;
         let report = files::ingest(
             &paths,
             ingestor,

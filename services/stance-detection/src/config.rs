@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use stancewire_model::Runtime;
-use stancewire_stage::{limits::ArticleLimits, StageSettings};
+use stancewire_stage::{limits::ArticleLimits, topics::TopicSpec, StageSettings};
 
 pub const DEFAULT_HTTP_PORT: u16 = 8083;
 
@@ -45,6 +45,20 @@ pub struct Topics {
     pub dead_letter: String,
     /// The compacted topic of claims users track, keyed by claim id.
     pub claims: String,
+}
+
+impl Topics {
+    /// The topics stance-detection reads and writes, created at start-up
+    /// if missing.
+    pub fn specs(&self) -> Vec<TopicSpec> {
+        vec![
+            TopicSpec::stream(&self.input),
+            TopicSpec::stream(&self.output),
+            TopicSpec::stream(&self.stances),
+            TopicSpec::dead_letter(&self.dead_letter),
+            TopicSpec::table(&self.claims),
+        ]
+    }
 }
 
 impl Default for Topics {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stancewire_proto::v1;
-use stancewire_stage::{clock, config::LogSettings, stage, stage::Topics, App, Service};
+use stancewire_stage::{clock, config::LogSettings, stage, stage::Topics, topics, App, Service};
 
 use crate::{
     config::StanceConfig,
@@ -49,6 +49,7 @@ impl Service for StanceDetection {
     }
 
     async fn build(config: &StanceConfig) -> anyhow::Result<App> {
+        topics::ensure(&config.stage.kafka, &config.topics.specs()).await?;
         let threads = config.model.runtime.apply();
         let settings = config.model.clone();
         let models = tokio::task::spawn_blocking(move || Models::load(&settings)).await??;
@@ -68,7 +69,10 @@ impl Service for StanceDetection {
         ));
         let app = App::bind(Self::NAME, config.stage.http.listen).await?;
         let (metrics, readiness) = (app.metrics().clone(), app.readiness().clone());
-        let (kafka, claims_topic) = (config.stage.kafka.clone(), config.topics.claims.clone());
+        let (kafka, claims_topic) = (
+            app.stage_settings(config.stage.kafka.clone()),
+            config.topics.claims.clone(),
+        );
         let follower = (kafka.clone(), tracked.clone());
         let topics = Topics {
             input: config.topics.input.clone(),
@@ -95,6 +99,7 @@ impl Service for StanceDetection {
             tag,
             delete,
         } = command;
+        topics::ensure(&config.stage.kafka, &config.topics.specs()).await?;
         let claim = text.filter(|_| !delete).map(|text| v1::TrackedClaim {
             claim_id: id.clone(),
             text,
