@@ -77,6 +77,12 @@ impl ServiceProcess {
         }
     }
 
+    /// SIGKILL: no drain, no flush, no commit — a crash.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then waits for the exit.
     pub async fn terminate(mut self) -> ExitStatus {
         terminate(&mut self.child, Duration::from_secs(60)).await

@@ -1,0 +1,297 @@
+//! The delivery promise under faults: real articles through ingest,
+//! entity-recognition and stance-detection (as processes, in exactly-once
+//! mode) on a 3-node Apache Kafka cluster (replication 3, min ISR 2), while
+//! the test kills each model service with SIGKILL at a random moment and
+//! restarts it, kills the node leading a partition of `articles.enriched`
+//! and restarts it, and scales entity-recognition from one instance to three
+//! and back on 6 partitions. It then reads `articles.enriched` and `stances`
+//! `read_committed`, prints accepted, delivered, duplicates (raw, before any
+//! dedup), lost and out-of-order keys as one JSON line, and requires none
+//! lost and none doubled.
+//!
+//! The test command runs it on 60 BBC articles; `STANCEWIRE_FAULT_ARTICLES=2000`
+//! runs the full variant (README, "Delivery under faults").
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    path::PathBuf,
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use rdkafka::message::{Message, OwnedMessage};
+use stancewire_stage::topics::TopicSpec;
+use stancewire_tests::{
+    apps::clean_corpus, header, process::committed, process::ServiceProcess, project, read_topic,
+    shared, Broker,
+};
+
+/// The service binaries, built (debug, like the tests) if need be.
+fn binaries() -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(project(""))
+        .args([
+            "build",
+            "-q",
+            "--bin",
+            "entity-recognition",
+            "--bin",
+            "stance-detection",
+        ])
+        .status()
+        .expect("cargo builds the services");
+    assert!(status.success(), "the services build");
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// A small deterministic generator for the moments of the faults.
+struct Moments(u64);
+
+impl Moments {
+    /// A delay of 0–`max_ms` ms.
+    fn delay(&mut self, max_ms: u64) -> Duration {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        Duration::from_millis((self.0 >> 33) % (max_ms + 1))
+    }
+}
+
+/// `n` articles of the BBC corpus, spread over its five sections, copied
+/// into a folder of their own.
+fn corpus(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let sections = ["business", "entertainment", "politics", "sport", "tech"];
+    let per = n.div_ceil(sections.len());
+    let mut copied = 0;
+    for section in sections {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(shared("data/corpora/bbc").join(section))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files.into_iter().take(per) {
+            if copied == n {
+                break;
+            }
+            std::fs::copy(
+                &f,
+                dir.path().join(format!(
+                    "{section}-{}",
+                    f.file_name().unwrap().to_string_lossy()
+                )),
+            )
+            .unwrap();
+            copied += 1;
+        }
+    }
+    dir
+}
+
+struct Services<'b> {
+    broker: &'b Broker,
+    bin: PathBuf,
+}
+
+impl Services<'_> {
+    /// One instance; `slot` names its stable transactional id, so that a
+    /// restart fences what its killed predecessor left open.
+    async fn start(&self, service: &str, slot: usize) -> ServiceProcess {
+        let bin = self.bin.join(service);
+        ServiceProcess::start(
+            bin.to_str().unwrap(),
+            self.broker,
+            &[
+                ("STANCEWIRE_KAFKA__REPLICATION_FACTOR", "3".into()),
+                (
+                    "STANCEWIRE_KAFKA__TRANSACTIONAL_ID",
+                    format!("{service}-{slot}"),
+                ),
+                ("STANCEWIRE_KAFKA__BATCH_SIZE", "8".into()),
+            ],
+        )
+        .await
+    }
+}
+
+/// Waits until stance-detection has committed at least `at_least` inputs.
+async fn progress(broker: &Broker, at_least: i64, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while committed(broker, "stancewire-stance-detection", "articles.entities") < at_least {
+        assert!(
+            Instant::now() < deadline,
+            "no progress to {at_least} inputs"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    accepted: usize,
+    delivered: usize,
+    duplicates: usize,
+    lost: usize,
+    out_of_order: usize,
+}
+
+/// Counts what a topic holds: (key, version) pairs seen more than once are
+/// duplicates; a key whose records sit in more than one partition is out
+/// of order (its order is no longer kept).
+fn tally(msgs: &[OwnedMessage]) -> (BTreeSet<String>, usize, usize) {
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut partitions: BTreeMap<String, BTreeSet<i32>> = BTreeMap::new();
+    for m in msgs {
+        let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
+        let version = header(m, "stancewire-version").unwrap_or_default();
+        *seen.entry((key.clone(), version)).or_default() += 1;
+        partitions.entry(key).or_default().insert(m.partition());
+    }
+    let duplicates = seen.values().map(|c| c - 1).sum();
+    let split = partitions.values().filter(|p| p.len() > 1).count();
+    (partitions.into_keys().collect(), duplicates, split)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_lost_nothing_doubled_under_kills_rebalances_and_a_broker_failure() {
+    let n: usize = std::env::var("STANCEWIRE_FAULT_ARTICLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let bin = binaries();
+    let mut broker = Broker::cluster();
+    // Replicated topics first: ingest (in-process here) then writes to a
+    // topic that survives the loss of its leader.
+    broker
+        .create(&[
+            TopicSpec::stream("articles.raw"),
+            TopicSpec::stream("articles.entities"),
+            TopicSpec::stream("articles.enriched"),
+            TopicSpec::stream("stances"),
+            TopicSpec::dead_letter("articles.raw.dlq"),
+            TopicSpec::dead_letter("articles.entities.dlq"),
+            TopicSpec::dead_letter("articles.enriched.dlq"),
+            TopicSpec::table("claims"),
+        ])
+        .await;
+    let folder = corpus(n);
+    let articles = clean_corpus(&broker, folder.path().to_str().unwrap()).await;
+    let accepted: BTreeSet<String> = articles
+        .iter()
+        .map(|a| a.meta.as_ref().unwrap().article_id.clone())
+        .collect();
+    let total = accepted.len() as i64;
+    let mut moments = Moments(20261129);
+    let services = Services {
+        broker: &broker,
+        bin,
+    };
+    let started = Instant::now();
+    let limit = Duration::from_secs(120 + 3 * n as u64);
+
+    let mut er1 = services.start("entity-recognition", 1).await;
+    let mut sd1 = services.start("stance-detection", 1).await;
+    let log = |what: &str| eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
+
+    // Scale entity-recognition out to three instances on 6 partitions.
+    progress(&broker, total / 10, limit).await;
+    let er2 = services.start("entity-recognition", 2).await;
+    let er3 = services.start("entity-recognition", 3).await;
+    log("entity-recognition scaled to 3");
+
+    // SIGKILL entity-recognition 1 at a random moment, and restart it.
+    progress(&broker, total / 4, limit).await;
+    tokio::time::sleep(moments.delay(2000)).await;
+    er1.kill();
+    log("entity-recognition 1 killed");
+    er1 = services.start("entity-recognition", 1).await;
+
+    // SIGKILL stance-detection (mid-batch: it always has one in hand).
+    progress(&broker, total * 2 / 5, limit).await;
+    tokio::time::sleep(moments.delay(2000)).await;
+    sd1.kill();
+    log("stance-detection killed");
+    sd1 = services.start("stance-detection", 1).await;
+
+    // Kill the node leading partition 0 of articles.enriched, and restart it.
+    progress(&broker, total / 2, limit).await;
+    let leader = broker.leader("articles.enriched", 0).expect("a leader");
+    broker.kill(leader);
+    log(&format!(
+        "node {leader} (leader of articles.enriched/0) killed"
+    ));
+    tokio::time::sleep(Duration::from_secs(5) + moments.delay(3000)).await;
+    broker.restart(leader);
+    log(&format!("node {leader} restarted"));
+
+    // Scale back to one instance (SIGTERM: a drain, then a rebalance).
+    progress(&broker, total * 3 / 4, limit).await;
+    er2.terminate().await;
+    er3.terminate().await;
+    log("entity-recognition scaled back to 1");
+
+    // Everything through, then read both outputs read_committed, waiting
+    // a while past the last record for any late duplicate.
+    progress(&broker, total, limit).await;
+    log("all inputs committed");
+    let enriched = read_topic(
+        &broker.addr(),
+        "articles.enriched",
+        usize::MAX,
+        Duration::from_secs(20),
+    )
+    .await;
+    let stances = read_topic(
+        &broker.addr(),
+        "stances",
+        usize::MAX,
+        Duration::from_secs(10),
+    )
+    .await;
+    let dead = read_topic(
+        &broker.addr(),
+        "articles.enriched.dlq",
+        usize::MAX,
+        Duration::from_secs(3),
+    )
+    .await;
+    let dead_er = read_topic(
+        &broker.addr(),
+        "articles.entities.dlq",
+        usize::MAX,
+        Duration::from_secs(3),
+    )
+    .await;
+    sd1.terminate().await;
+    er1.terminate().await;
+
+    let (keys, enriched_dups, enriched_split) = tally(&enriched);
+    let (_, stance_dups, stance_split) = tally(&stances);
+    let dead_keys: BTreeSet<String> = dead
+        .iter()
+        .chain(&dead_er)
+        .map(|m| String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned())
+        .collect();
+    let delivered: BTreeSet<&String> = keys.iter().chain(&dead_keys).collect();
+    let t = Tally {
+        accepted: accepted.len(),
+        delivered: accepted.iter().filter(|k| delivered.contains(k)).count(),
+        duplicates: enriched_dups + stance_dups,
+        lost: accepted.iter().filter(|k| !delivered.contains(k)).count(),
+        out_of_order: enriched_split + stance_split,
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "articles": n, "accepted": t.accepted, "delivered": t.delivered,
+            "duplicates": t.duplicates, "lost": t.lost, "out_of_order": t.out_of_order,
+            "enriched": enriched.len(), "stances": stances.len(), "dead_lettered": dead_keys.len(),
+            "seconds": started.elapsed().as_secs_f64(),
+        })
+    );
+    assert_eq!(t.lost, 0, "{t:?}");
+    assert_eq!(t.duplicates, 0, "{t:?}");
+    assert_eq!(t.out_of_order, 0, "{t:?}");
+}
