@@ -30,8 +30,14 @@ pub fn config_for(broker: &Broker, dir: &tempfile::TempDir) -> IngestConfig {
 }
 
 pub async fn spawn_ingest(broker: &Broker) -> Ingest {
+    spawn_ingest_with(broker, |_| {}).await
+}
+
+/// Ingest with the test configuration changed by `change`.
+pub async fn spawn_ingest_with(broker: &Broker, change: impl FnOnce(&mut IngestConfig)) -> Ingest {
     let dir = tempfile::tempdir().unwrap();
-    let config = config_for(broker, &dir);
+    let mut config = config_for(broker, &dir);
+    change(&mut config);
     let app = IngestService::build(&config).await.expect("ingest builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let shutdown = Shutdown::new();

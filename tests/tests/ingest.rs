@@ -7,6 +7,7 @@ use std::{sync::Arc, time::Duration};
 use rdkafka::Message;
 use serde_json::Value;
 use stancewire_ingest::{
+    config::IngestConfig,
     feeds::{gunzip, FeedPoller, FeedSettings},
     startup::{self, Ingest as IngestService},
     submission::Limits,
@@ -14,7 +15,7 @@ use stancewire_ingest::{
 use stancewire_proto::v1;
 use stancewire_stage::{metrics::Metrics, Service, Shutdown};
 use stancewire_tests::{
-    apps::{chars, config_for, decode, spawn_ingest, Ingest},
+    apps::{chars, config_for, decode, spawn_ingest, spawn_ingest_with, Ingest},
     header, post, project, read_topic, shared, wait_ready, Broker,
 };
 
@@ -568,4 +569,33 @@ async fn a_batch_reports_one_result_per_line() {
         2
     );
     ingest.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_article_under_the_limit_is_accepted_over_a_megabyte() {
+    // Real text, 1.6 MB: over librdkafka's default 1 MB message size, under
+    // ingest's 2 MiB limit. It used to be refused with 503 for ever.
+    let broker = Broker::start();
+    let ingest = spawn_ingest_with(&broker, |c| {
+        c.limits.max_body_bytes = IngestConfig::default().limits.max_body_bytes
+    })
+    .await;
+    let mut files: Vec<_> = std::fs::read_dir(shared("data/corpora/bbc/politics"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut text = String::new();
+    for f in files {
+        if text.len() > 1_600_000 {
+            break;
+        }
+        text.push_str(&std::fs::read_to_string(f).unwrap_or_default());
+        text.push_str("\n\n");
+    }
+    let (status, answer) = ingest.post("text/plain", text).await;
+    assert_eq!(status, 202, "{answer}");
+    let msgs = read_topic(&broker.addr(), "articles.raw", 1, Duration::from_secs(20)).await;
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].payload().unwrap().len() > 1_500_000);
 }

@@ -17,7 +17,8 @@ use stancewire_stage::{
 };
 use stancewire_tests::{header, process::committed, read_topic, Broker};
 
-/// Upper-cases titles. Refuses an article without one; panics on "POISON".
+/// Upper-cases titles. Refuses an article without one; panics on "POISON";
+/// makes a body of "GROW" 9 MiB long (more than any topic takes).
 struct Shout;
 
 impl Transform for Shout {
@@ -37,6 +38,9 @@ impl Transform for Shout {
                 }
                 let mut out = a.clone();
                 out.title = a.title.to_uppercase();
+                if a.body == "GROW" {
+                    out.body = "x".repeat(9 * 1024 * 1024);
+                }
                 Ok(vec![Emit::new("shouted", out)])
             })
             .collect()
@@ -201,6 +205,32 @@ async fn repeats_are_dropped_by_key_and_version() {
     let running = start(settings(&broker));
     let out = read_topic(&broker.addr(), "shouted", 3, Duration::from_secs(8)).await;
     assert_eq!(out.len(), 2);
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_no_broker_would_take_is_dead_lettered_and_the_partition_moves_on() {
+    let broker = Broker::start();
+    // One key, one partition: the record after the oversized one must
+    // still come through.
+    let mut big = article("same", "big", "GROW");
+    big.meta.as_mut().unwrap().version = "v1".into();
+    produce_article(&broker, &big, WireFormat::Json).await;
+    produce_article(&broker, &article("same", "after", "text"), WireFormat::Json).await;
+    let running = start(settings(&broker));
+    let out = read_topic(&broker.addr(), "shouted", 1, Duration::from_secs(20)).await;
+    assert_eq!(out.len(), 1);
+    let a: v1::Article =
+        codec::decode(out[0].payload().unwrap(), Some("application/json")).unwrap();
+    assert_eq!(a.title, "AFTER");
+    let dead = read_topic(&broker.addr(), "input.dlq", 1, Duration::from_secs(20)).await;
+    let dl: v1::DeadLetter = codec::decode(
+        dead[0].payload().unwrap(),
+        header(&dead[0], "content-type").as_deref(),
+    )
+    .unwrap();
+    assert_eq!(dl.error_kind, "output_too_large");
+    assert!(dl.error.contains("shouted"), "{}", dl.error);
     running.stop().await;
 }
 

@@ -21,6 +21,9 @@ pub enum FailureKind {
     Transform,
     /// The transform panicked on the record (retried alone first).
     Panic,
+    /// An output of the record would exceed the topics' largest message
+    /// (`topics::MAX_MESSAGE_BYTES`): no broker would ever take it.
+    OutputTooLarge,
     // Articles a model stage reads.
     /// No body text.
     EmptyBody,
@@ -73,6 +76,7 @@ impl FailureKind {
             FailureKind::BodyTooLarge => "body_too_large",
             FailureKind::UnsupportedLanguage => "unsupported_language",
             FailureKind::TooLarge => "too_large",
+            FailureKind::OutputTooLarge => "output_too_large",
             FailureKind::InvalidUtf8 => "invalid_utf8",
             FailureKind::BinaryContent => "binary_content",
             FailureKind::HtmlTooDeep => "html_too_deep",

@@ -50,6 +50,14 @@ pub struct Publisher {
     timeout: Duration,
 }
 
+impl Outgoing {
+    /// Its size on the wire, near enough to compare with a topic's
+    /// `max.message.bytes` (key, payload and a margin for headers).
+    pub fn wire_size(&self) -> usize {
+        self.key.len() + self.payload.len() + 512
+    }
+}
+
 impl Publisher {
     /// An idempotent producer: what sources (ingest, the `track` command)
     /// and at-least-once stages use.
@@ -79,6 +87,12 @@ impl Publisher {
             .set("acks", "all")
             .set("compression.type", "lz4")
             .set("linger.ms", "5")
+            // As large as the topics take (librdkafka's own default is 1 MB,
+            // which an enriched long article can exceed).
+            .set(
+                "message.max.bytes",
+                (crate::topics::MAX_MESSAGE_BYTES + 64 * 1024).to_string(),
+            )
             .set(
                 "message.timeout.ms",
                 settings.message_timeout_ms.to_string(),

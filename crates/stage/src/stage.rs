@@ -35,6 +35,7 @@ use crate::{
     record::Record,
     repeat::RepeatFilter,
     shutdown::Shutdown,
+    topics::MAX_MESSAGE_BYTES,
 };
 
 /// Aborted batches in a row after which the stage gives up (and the
@@ -223,12 +224,28 @@ async fn handle_batch<T: Transform>(
 
     let results = transform_isolated(transform.clone(), inputs).await;
     for (result, i) in results.into_iter().zip(origin) {
+        let result = result.and_then(|emits| {
+            let encoded: Vec<Outgoing> = emits
+                .iter()
+                .map(|e| e.record.encode_for(publisher, &e.topic))
+                .collect();
+            match encoded.iter().find(|o| o.wire_size() > MAX_MESSAGE_BYTES) {
+                // No broker would ever take it: the input is dead-lettered
+                // and the partition moves on, instead of the batch failing
+                // for ever.
+                Some(o) => Err(Failure::new(
+                    FailureKind::OutputTooLarge,
+                    format!(
+                        "its output to {} would be {} bytes, over the {MAX_MESSAGE_BYTES}-byte limit of the topics",
+                        o.topic,
+                        o.wire_size()
+                    ),
+                )),
+                None => Ok(encoded),
+            }
+        });
         match result {
-            Ok(emits) => outgoing.extend(
-                emits
-                    .iter()
-                    .map(|e| e.record.encode_for(publisher, &e.topic)),
-            ),
+            Ok(encoded) => outgoing.extend(encoded),
             Err(failure) => {
                 metrics.error(failure.kind.as_str());
                 let m = &batch[i];

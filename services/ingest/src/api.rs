@@ -244,7 +244,7 @@ fn rejected(api: &Api, f: Failure) -> Response {
 /// The HTTP status that answers a refused submission.
 fn status_of(kind: FailureKind) -> StatusCode {
     match kind {
-        FailureKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FailureKind::TooLarge | FailureKind::OutputTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         FailureKind::UnsupportedContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         FailureKind::MalformedJson
         | FailureKind::InvalidUtf8
