@@ -11,7 +11,7 @@
 use std::{collections::BTreeMap, net::SocketAddr, path::Path};
 
 use figment::{
-    providers::{Env, Format, Serialized, Toml},
+    providers::{Format, Serialized, Toml},
     Figment,
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -203,9 +203,24 @@ pub fn load<T>(defaults: T, file: Option<&Path>) -> Result<T, Box<figment::Error
 where
     T: Serialize + DeserializeOwned,
 {
-    let mut figment = Figment::from(Serialized::defaults(defaults));
     let from_env = std::env::var_os("STANCEWIRE_CONFIG").map(std::path::PathBuf::from);
-    if let Some(path) = file.map(Path::to_path_buf).or(from_env) {
+    let file = file.map(Path::to_path_buf).or(from_env);
+    load_from(defaults, file.as_deref(), std::env::vars())
+}
+
+/// [`load`] with the variables given instead of the process's: what a
+/// deployment file's environment makes of a service (`STANCEWIRE_A__B=v`
+/// sets `a.b`, the value read as TOML would read it).
+pub fn load_from<T>(
+    defaults: T,
+    file: Option<&Path>,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<T, Box<figment::Error>>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let mut figment = Figment::from(Serialized::defaults(defaults));
+    if let Some(path) = file {
         if !path.exists() {
             return Err(Box::new(figment::Error::from(format!(
                 "configuration file {} does not exist",
@@ -214,10 +229,18 @@ where
         }
         figment = figment.merge(Toml::file(path));
     }
-    figment
-        .merge(Env::prefixed("STANCEWIRE_").ignore(&["CONFIG"]).split("__"))
-        .extract()
-        .map_err(Box::new)
+    for (name, value) in vars {
+        let Some(path) = name.strip_prefix("STANCEWIRE_") else {
+            continue;
+        };
+        if path == "CONFIG" {
+            continue;
+        }
+        let key = path.to_lowercase().replace("__", ".");
+        let value: figment::value::Value = value.parse().unwrap_or_else(|_| value.into());
+        figment = figment.merge(Serialized::default(&key, value));
+    }
+    figment.extract().map_err(Box::new)
 }
 
 #[cfg(test)]
