@@ -599,3 +599,70 @@ async fn a_long_article_under_the_limit_is_accepted_over_a_megabyte() {
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].payload().unwrap().len() > 1_500_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_producing_and_remembering_neither_loses_nor_doubles() {
+    use stancewire_ingest::{
+        ingestor::{Outcome, Reserved},
+        submission::{Content, Hints, Origin, Submission},
+    };
+    let broker = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&broker, &dir);
+    let limits = config.limits.limits();
+    let story = |file: &str| {
+        let text = std::fs::read_to_string(shared(file)).unwrap();
+        Submission::new(
+            Content::Text(text),
+            Hints::default(),
+            Origin::http(),
+            &limits,
+        )
+        .unwrap()
+    };
+    let (a, b) = (
+        "data/corpora/bbc/tech/010.txt",
+        "data/corpora/bbc/tech/011.txt",
+    );
+
+    // The crash, twice over: story A reserved and produced, but the process
+    // died before remembering it; story B reserved, and it died before
+    // producing it.
+    {
+        let ingestor = startup::ingestor(&config, &Metrics::new("ingest"))
+            .await
+            .unwrap();
+        let built = ingestor.prepare(story(a)).await.unwrap();
+        let Reserved::Produce { built, .. } = ingestor.reserve(built).unwrap() else {
+            panic!("A is new");
+        };
+        ingestor
+            .publisher()
+            .publish("articles.raw", &built.article)
+            .await
+            .unwrap();
+        let built = ingestor.prepare(story(b)).await.unwrap();
+        assert!(matches!(
+            ingestor.reserve(built).unwrap(),
+            Reserved::Produce { .. }
+        ));
+    }
+
+    // The restart settles both before taking anything: A, found on the
+    // topic, is remembered; B, not found, is forgotten.
+    let ingestor = startup::ingestor(&config, &Metrics::new("ingest"))
+        .await
+        .unwrap();
+    let again_a = ingestor.ingest(story(a)).await.unwrap();
+    assert!(
+        matches!(again_a, Outcome::Duplicate { .. }),
+        "A was produced before the crash: {again_a:?}"
+    );
+    let again_b = ingestor.ingest(story(b)).await.unwrap();
+    assert!(
+        matches!(again_b, Outcome::Accepted { .. }),
+        "B never was: {again_b:?}"
+    );
+    let raw = read_topic(&broker.addr(), "articles.raw", 3, Duration::from_secs(8)).await;
+    assert_eq!(raw.len(), 2, "A once, B once");
+}

@@ -78,6 +78,18 @@ pub enum Verdict {
     },
 }
 
+/// A story reserved to be produced whose production was not confirmed:
+/// what a crash between producing and remembering leaves behind, for
+/// [`crate::recovery`] to settle.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub fingerprint: Fingerprint,
+    /// The id it is produced under (an update keeps the earlier story's).
+    pub article_id: String,
+    /// When it was reserved (Unix seconds).
+    pub since: i64,
+}
+
 pub struct Dedup {
     conn: Mutex<Connection>,
     bands: Vec<(u32, u32)>,
@@ -123,6 +135,20 @@ impl Dedup {
             CREATE INDEX IF NOT EXISTS stories_b{n}_seen ON stories_b{n}(seen_at);",
             n = bands.len()
         ))?;
+        // Stories reserved to be produced, until remembered or released:
+        // written before the record is produced, so that a crash in between
+        // leaves a trace to settle at the next start (`recovery`).
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS pending (
+                content_hash TEXT PRIMARY KEY,
+                article_id TEXT NOT NULL,
+                own_article_id TEXT NOT NULL,
+                version TEXT NOT NULL,
+                canonical_url TEXT,
+                simhash INTEGER NOT NULL,
+                since INTEGER NOT NULL
+            );",
+        )?;
         for i in 0..bands.len() {
             conn.execute_batch(&format!(
                 "CREATE INDEX IF NOT EXISTS stories_b{n}_band{i} ON stories_b{n}(band{i});",
@@ -181,9 +207,28 @@ impl Dedup {
             });
         }
         let verdict = self.check_stored(fp)?;
-        if !matches!(verdict, Verdict::Duplicate { .. }) {
-            in_flight.insert(fp.content_hash.clone(), fp.clone());
-        }
+        let produced_as = match &verdict {
+            Verdict::Duplicate { .. } => return Ok(verdict),
+            Verdict::New => &fp.article_id,
+            Verdict::Update { article_id } => article_id,
+        };
+        self.conn
+            .lock()
+            .expect("dedup lock")
+            .prepare_cached(
+                "INSERT OR REPLACE INTO pending (content_hash, article_id, own_article_id, \
+                 version, canonical_url, simhash, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                fp.content_hash,
+                produced_as,
+                fp.article_id,
+                fp.version,
+                fp.canonical_url,
+                fp.simhash as i64,
+                now()
+            ])?;
+        in_flight.insert(fp.content_hash.clone(), fp.clone());
         Ok(verdict)
     }
 
@@ -275,6 +320,7 @@ impl Dedup {
                 self.table()
             ))
             .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(bound)))
+            .and_then(|_| Self::forget_pending(&conn, fp))
         };
         self.release(fp);
         result?;
@@ -283,10 +329,56 @@ impl Dedup {
 
     /// Ends a reservation without recording the story (producing it failed).
     pub fn release(&self, fp: &Fingerprint) {
+        let forgotten = Self::forget_pending(&self.conn.lock().expect("dedup lock"), fp);
+        if let Err(e) = forgotten {
+            tracing::error!(error = %e, "could not clear a pending story");
+        }
         self.in_flight
             .lock()
             .expect("dedup lock")
             .remove(&fp.content_hash);
+    }
+
+    fn forget_pending(conn: &Connection, fp: &Fingerprint) -> rusqlite::Result<usize> {
+        conn.prepare_cached("DELETE FROM pending WHERE content_hash = ?1")?
+            .execute(params![fp.content_hash])
+    }
+
+    /// The stories reserved but neither remembered nor released: produced
+    /// or not, a crash came before the answer was written down.
+    pub fn pending(&self) -> Result<Vec<Pending>, DedupError> {
+        let conn = self.conn.lock().expect("dedup lock");
+        let mut stmt = conn.prepare(
+            "SELECT content_hash, article_id, own_article_id, version, canonical_url, simhash, since \
+             FROM pending ORDER BY since",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Pending {
+                    fingerprint: Fingerprint {
+                        content_hash: r.get(0)?,
+                        article_id: r.get(2)?,
+                        version: r.get(3)?,
+                        canonical_url: r.get(4)?,
+                        simhash: r.get::<_, i64>(5)? as u64,
+                    },
+                    article_id: r.get(1)?,
+                    since: r.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Settles a pending story: remembered if the topic holds it,
+    /// forgotten (so a resubmission produces it) if not.
+    pub fn settle(&self, p: &Pending, produced: bool) -> Result<(), DedupError> {
+        if produced {
+            self.confirm(&p.fingerprint, &p.article_id)
+        } else {
+            self.release(&p.fingerprint);
+            Ok(())
+        }
     }
 }
 

@@ -18,5 +18,6 @@ pub mod feeds;
 pub mod files;
 pub mod fingerprint;
 pub mod ingestor;
+pub mod recovery;
 pub mod startup;
 pub mod submission;

@@ -11,10 +11,11 @@ use stancewire_stage::{
 };
 
 use crate::{
-    api, config::IngestConfig, dedup::Dedup, feeds::FeedPoller, files, ingestor::Ingestor,
+    api, config::IngestConfig, dedup::Dedup, feeds::FeedPoller, files, ingestor::Ingestor, recovery,
 };
 
-/// The ingestor every source shares, once the topics it writes exist.
+/// The ingestor every source shares, once the topics it writes exist and
+/// any story a crash left pending is settled (`recovery`).
 pub async fn ingestor(config: &IngestConfig, metrics: &Metrics) -> anyhow::Result<Arc<Ingestor>> {
     topics::ensure(&config.stage.kafka, &config.topics.specs()).await?;
     let publisher = Publisher::new(&config.stage.kafka, metrics.clone())?;
@@ -24,6 +25,7 @@ pub async fn ingestor(config: &IngestConfig, metrics: &Metrics) -> anyhow::Resul
         metrics.clone(),
     );
     let dedup = Arc::new(Dedup::open(&config.dedup)?);
+    recovery::settle_pending(&dedup, &config.stage.kafka, &config.topics.output).await?;
     Ok(Arc::new(Ingestor::new(
         publisher,
         dead_letters,
