@@ -1,8 +1,9 @@
 //! The delivery promise under faults: real articles through ingest,
 //! entity-recognition and stance-detection (as processes, in exactly-once
 //! mode) on a 3-node Apache Kafka cluster (replication 3, min ISR 2), while
-//! the test kills each model service with SIGKILL at a random moment and
-//! restarts it, kills the node leading a partition of `articles.enriched`
+//! the test kills each service with SIGKILL at a random moment and restarts
+//! it (ingest while a client posts the articles and retries what got no
+//! answer), kills the node leading a partition of `articles.enriched`
 //! and restarts it, and scales entity-recognition from one instance to three
 //! and back on 6 partitions. It then reads `articles.enriched` and `stances`
 //! `read_committed`, prints accepted, delivered, duplicates (raw, before any
@@ -18,14 +19,17 @@ use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
     path::PathBuf,
     process::Command,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, Instant},
 };
 
 use rdkafka::message::{Message, OwnedMessage};
 use stancewire_stage::topics::TopicSpec;
 use stancewire_tests::{
-    apps::clean_corpus, header, process::committed, process::ServiceProcess, project, read_topic,
-    shared, Broker,
+    header, process::committed, process::ServiceProcess, project, read_topic, shared, Broker,
 };
 
 /// The service binaries, built if need be: debug, like the tests, or
@@ -37,6 +41,8 @@ fn binaries() -> PathBuf {
     cargo.current_dir(project("")).args([
         "build",
         "-q",
+        "--bin",
+        "ingest",
         "--bin",
         "entity-recognition",
         "--bin",
@@ -103,6 +109,67 @@ fn corpus(n: usize) -> tempfile::TempDir {
         std::fs::copy(f, dir.path().join(name)).unwrap();
     }
     dir
+}
+
+/// A client that posts every file of a folder to ingest, one at a time,
+/// and retries a file until ingest answers (a refused connection or a 503
+/// while ingest is down is retried; 4xx is a refusal). What it returns is
+/// what ingest accepted: the article ids of 202 and 200 (duplicate) answers.
+#[derive(Clone)]
+struct Client {
+    base: Arc<Mutex<String>>,
+    answered: Arc<AtomicUsize>,
+}
+
+impl Client {
+    fn new(base: &str) -> Self {
+        Client {
+            base: Arc::new(Mutex::new(base.to_string())),
+            answered: Arc::default(),
+        }
+    }
+
+    fn answered(&self) -> usize {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    fn retarget(&self, base: &str) {
+        *self.base.lock().unwrap() = base.to_string();
+    }
+
+    async fn post_all(self, folder: PathBuf) -> BTreeSet<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let http = reqwest::Client::new();
+        let mut accepted = BTreeSet::new();
+        for f in files {
+            let body = std::fs::read(&f).unwrap();
+            loop {
+                let url = format!("{}/v1/articles", self.base.lock().unwrap());
+                let answer = http
+                    .post(url)
+                    .header("content-type", "text/plain")
+                    .body(body.clone())
+                    .timeout(Duration::from_secs(30))
+                    .send()
+                    .await;
+                match answer {
+                    Ok(r) if r.status().is_success() => {
+                        let v: serde_json::Value = r.json().await.unwrap();
+                        accepted.insert(v["article_id"].as_str().unwrap().to_string());
+                        break;
+                    }
+                    Ok(r) if r.status().is_client_error() => break,
+                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+            self.answered.fetch_add(1, Ordering::Relaxed);
+        }
+        accepted
+    }
 }
 
 struct Services<'b> {
@@ -191,24 +258,50 @@ async fn nothing_lost_nothing_doubled_under_kills_rebalances_and_a_broker_failur
             TopicSpec::table("claims"),
         ])
         .await;
-    let folder = corpus(n);
-    let articles = clean_corpus(&broker, folder.path().to_str().unwrap()).await;
-    let accepted: BTreeSet<String> = articles
-        .iter()
-        .map(|a| a.meta.as_ref().unwrap().article_id.clone())
-        .collect();
-    let total = accepted.len() as i64;
     let mut moments = Moments(20261129);
+    let started = Instant::now();
+    let log = |what: &str| eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
+
+    // Ingest, as a process, takes the articles over HTTP from a client that
+    // retries until it has an answer, and is killed with SIGKILL a third of
+    // the way through, then restarted on the same dedup store.
+    let folder = corpus(n);
+    let dedup = tempfile::tempdir().unwrap();
+    let ingest_env = [
+        (
+            "STANCEWIRE_DEDUP__PATH",
+            dedup.path().join("dedup.sqlite").display().to_string(),
+        ),
+        ("STANCEWIRE_KAFKA__REPLICATION_FACTOR", "3".to_string()),
+    ];
+    let ingest_bin = bin.join("ingest");
+    let ingest_bin = ingest_bin.to_str().unwrap();
+    let ingest = ServiceProcess::start(ingest_bin, &broker, &ingest_env).await;
+    let client = Client::new(&ingest.base);
+    let posting = tokio::spawn(client.clone().post_all(folder.path().to_path_buf()));
+    while client.answered() < n / 3 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(moments.delay(200)).await;
+    ingest.kill();
+    log(&format!(
+        "ingest killed after {} answers",
+        client.answered()
+    ));
+    let ingest = ServiceProcess::start(ingest_bin, &broker, &ingest_env).await;
+    client.retarget(&ingest.base);
+    let accepted = posting.await.unwrap();
+    log(&format!("{} stories accepted", accepted.len()));
+    let total = accepted.len() as i64;
+
     let services = Services {
         broker: &broker,
         bin,
     };
-    let started = Instant::now();
     let limit = Duration::from_secs(120 + 3 * n as u64);
 
     let mut er1 = services.start("entity-recognition", 1).await;
     let mut sd1 = services.start("stance-detection", 1).await;
-    let log = |what: &str| eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
 
     // Scale entity-recognition out to three instances on 6 partitions.
     progress(&broker, total / 10, limit).await;
@@ -281,6 +374,7 @@ async fn nothing_lost_nothing_doubled_under_kills_rebalances_and_a_broker_failur
     .await;
     sd1.terminate().await;
     er1.terminate().await;
+    ingest.terminate().await;
 
     let (keys, enriched_dups, enriched_split) = tally(&enriched);
     let (_, stance_dups, stance_split) = tally(&stances);
