@@ -433,19 +433,7 @@ fn export(
     state: &State,
     best: &EpochLog,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.out)?;
-    let mut named: Vec<(String, Tensor)> = vs
-        .variables()
-        .into_iter()
-        .map(|(k, v)| (k, v.to_kind(Kind::Half)))
-        .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    Tensor::write_safetensors(&named, args.out.join("model.safetensors"))?;
-    std::fs::write(
-        args.out.join("config.json"),
-        serde_json::to_vec_pretty(config)?,
-    )?;
-    std::fs::copy(vocab, args.out.join("vocab.txt"))?;
+    stancewire_model::weights::export(&args.out, &[vs], config, vocab)?;
     let mut history = state.history.clone();
     history.push(best.clone());
     let training = serde_json::json!({

@@ -463,23 +463,11 @@ fn export(
     state: &State,
     best: &EpochLog,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.out)?;
-    let mut named: Vec<(String, Tensor)> = stores
-        .iter()
-        .flat_map(|vs| vs.variables())
-        .map(|(k, v)| (k, v.to_kind(Kind::Half)))
-        .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    Tensor::write_safetensors(&named, args.out.join("model.safetensors"))?;
-    std::fs::write(
-        args.out.join("config.json"),
-        serde_json::to_vec_pretty(config)?,
-    )?;
+    stancewire_model::weights::export(&args.out, stores, config, &args.base.join("vocab.txt"))?;
     std::fs::write(
         args.out.join("stance.json"),
         serde_json::to_vec_pretty(settings)?,
     )?;
-    std::fs::copy(args.base.join("vocab.txt"), args.out.join("vocab.txt"))?;
     let mut history = state.history.clone();
     history.push(best.clone());
     let training = serde_json::json!({
