@@ -29,6 +29,16 @@ pub fn config_for(broker: &Broker, dir: &tempfile::TempDir) -> IngestConfig {
     config
 }
 
+/// A fetcher that may fetch from loopback, where the tests' sites run
+/// (public addresses only is the default).
+pub fn loopback_fetcher() -> stancewire_ingest::fetch::Fetcher {
+    stancewire_ingest::fetch::Fetcher::new(&stancewire_ingest::fetch::FetchSettings {
+        allow: vec!["127.0.0.1".into()],
+        ..Default::default()
+    })
+    .expect("a valid allow list")
+}
+
 pub async fn spawn_ingest(broker: &Broker) -> Ingest {
     spawn_ingest_with(broker, |_| {}).await
 }

@@ -169,6 +169,21 @@ fn every_service_is_configured_for_exactly_once_on_the_cluster() {
     )
     .unwrap();
     check("ingest", &ingest.stage.kafka, ingest.stage.http.listen);
+    // The API is authenticated and rate-limited in a deployment, its
+    // tokens from a secret file the compose file mounts.
+    let tokens = ingest
+        .api
+        .tokens_file
+        .as_ref()
+        .expect("ingest has a tokens file");
+    let secret = tokens.file_name().unwrap().to_str().unwrap();
+    assert!(tokens.starts_with("/run/secrets"), "{}", tokens.display());
+    assert!(
+        compose["secrets"][secret]["file"].is_string(),
+        "the secret {secret} is declared"
+    );
+    assert!(ingest.api.tokens.is_empty(), "no token in the environment");
+    assert!(ingest.api.rate_per_s > 0.0, "a rate per client");
     let er: EntityConfig = config::load_from(
         EntityConfig::default(),
         None,

@@ -15,7 +15,7 @@ use stancewire_ingest::{
 use stancewire_proto::v1;
 use stancewire_stage::{metrics::Metrics, Service, Shutdown};
 use stancewire_tests::{
-    apps::{chars, config_for, decode, spawn_ingest, spawn_ingest_with, Ingest},
+    apps::{chars, config_for, decode, loopback_fetcher, spawn_ingest, spawn_ingest_with, Ingest},
     header, post, project, read_topic, shared, wait_ready, Broker,
 };
 
@@ -324,6 +324,7 @@ async fn feed_items_are_ingested_once() {
         settings.clone(),
         Arc::clone(&ingestor),
         config.limits.limits(),
+        loopback_fetcher(),
     );
     let first = poller.poll_once().await;
     assert_eq!(
@@ -373,7 +374,12 @@ async fn unreachable_and_malformed_feeds_are_dead_lettered() {
             interval_secs: 60,
             allow_file_links: false,
         };
-        let mut poller = FeedPoller::new(settings, ingestor.clone(), config.limits.limits());
+        let mut poller = FeedPoller::new(
+            settings,
+            ingestor.clone(),
+            config.limits.limits(),
+            loopback_fetcher(),
+        );
         assert_eq!(poller.poll_once().await.items, 0);
         assert_eq!(poller.poll_once().await.items, 0, "polling carries on");
     }
@@ -499,6 +505,7 @@ async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
         },
         ingestor.clone(),
         config.limits.limits(),
+        loopback_fetcher(),
     );
     let report = refused.poll_once().await;
     assert_eq!((report.accepted, report.failed), (0, 1), "{report:?}");
@@ -511,6 +518,7 @@ async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
         },
         ingestor,
         config.limits.limits(),
+        loopback_fetcher(),
     );
     let report = allowed.poll_once().await;
     assert_eq!((report.accepted, report.failed), (1, 0), "{report:?}");
@@ -525,10 +533,7 @@ async fn feed_items_linking_to_local_page_files_are_extracted_when_allowed() {
         Duration::from_secs(4),
     )
     .await;
-    assert_eq!(
-        decode::<v1::DeadLetter>(&dl[0]).error_kind,
-        "page_unreachable"
-    );
+    assert_eq!(decode::<v1::DeadLetter>(&dl[0]).error_kind, "fetch_refused");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -633,7 +638,7 @@ async fn a_crash_between_producing_and_remembering_neither_loses_nor_doubles() {
             .await
             .unwrap();
         let built = ingestor.prepare(story(a)).await.unwrap();
-        let Reserved::Produce { built, .. } = ingestor.reserve(built).unwrap() else {
+        let Reserved::Produce { built, .. } = ingestor.reserve(built).await.unwrap() else {
             panic!("A is new");
         };
         ingestor
@@ -642,10 +647,10 @@ async fn a_crash_between_producing_and_remembering_neither_loses_nor_doubles() {
             .await
             .unwrap();
         let built = ingestor.prepare(story(b)).await.unwrap();
-        assert!(matches!(
-            ingestor.reserve(built).unwrap(),
-            Reserved::Produce { .. }
-        ));
+        let reserved = ingestor.reserve(built).await.unwrap();
+        assert!(matches!(reserved, Reserved::Produce { .. }));
+        // The crash: the reservation is never released.
+        std::mem::forget(reserved);
     }
 
     // The restart settles both before taking anything: A, found on the

@@ -96,9 +96,116 @@ pub struct KafkaSettings {
     pub partitions: i32,
     /// Replicas of every topic it creates (3 on a cluster).
     pub replication_factor: i32,
-    /// Extra librdkafka properties, passed through unchanged
-    /// (e.g. `security.protocol`, `sasl.mechanisms`).
-    pub librdkafka: BTreeMap<String, String>,
+    /// How to reach a secured cluster (TLS, SASL), secrets from files.
+    pub security: KafkaSecurity,
+    /// Extra librdkafka properties, passed through unchanged, except those
+    /// the delivery guarantees rest on (`kafka::GUARDED`), which are refused.
+    /// Values are never logged.
+    pub librdkafka: PassThrough,
+}
+
+/// `kafka.librdkafka`: properties by name. Its `Debug` shows the names only.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct PassThrough(pub BTreeMap<String, String>);
+
+impl PassThrough {
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter()
+    }
+}
+
+impl std::fmt::Debug for PassThrough {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "<redacted>")))
+            .finish()
+    }
+}
+
+/// `kafka.security`: TLS and SASL, with fields that environment variables
+/// can reach (`STANCEWIRE_KAFKA__SECURITY__SASL_PASSWORD_FILE=/run/secrets/kafka`;
+/// librdkafka's dotted names cannot be). A secret is given by a file
+/// (`*_file`, the way for container secrets) or inline; it is never logged.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KafkaSecurity {
+    /// `plaintext` (empty: the default), `ssl`, `sasl_plaintext` or `sasl_ssl`.
+    pub protocol: String,
+    /// `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`.
+    pub sasl_mechanism: String,
+    pub sasl_username: String,
+    pub sasl_password: String,
+    pub sasl_password_file: Option<std::path::PathBuf>,
+    /// CA certificate(s) to verify the brokers with (PEM file).
+    pub ssl_ca_location: String,
+    /// Client certificate and key, for mutual TLS (PEM files).
+    pub ssl_certificate_location: String,
+    pub ssl_key_location: String,
+    pub ssl_key_password: String,
+    pub ssl_key_password_file: Option<std::path::PathBuf>,
+}
+
+impl KafkaSecurity {
+    /// The librdkafka properties these settings stand for.
+    pub fn properties(&self) -> anyhow::Result<Vec<(&'static str, String)>> {
+        let secret = |inline: &str, file: &Option<std::path::PathBuf>, name: &str| match file {
+            Some(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                .map_err(|e| anyhow::anyhow!("kafka.security.{name}_file {}: {e}", path.display())),
+            None => Ok(inline.to_string()),
+        };
+        let mut out = Vec::new();
+        let mut set = |k: &'static str, v: String| {
+            if !v.is_empty() {
+                out.push((k, v));
+            }
+        };
+        set("security.protocol", self.protocol.clone());
+        set("sasl.mechanisms", self.sasl_mechanism.clone());
+        set("sasl.username", self.sasl_username.clone());
+        set(
+            "sasl.password",
+            secret(
+                &self.sasl_password,
+                &self.sasl_password_file,
+                "sasl_password",
+            )?,
+        );
+        set("ssl.ca.location", self.ssl_ca_location.clone());
+        set(
+            "ssl.certificate.location",
+            self.ssl_certificate_location.clone(),
+        );
+        set("ssl.key.location", self.ssl_key_location.clone());
+        set(
+            "ssl.key.password",
+            secret(
+                &self.ssl_key_password,
+                &self.ssl_key_password_file,
+                "ssl_key_password",
+            )?,
+        );
+        Ok(out)
+    }
+}
+
+impl std::fmt::Debug for KafkaSecurity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |s: &str| if s.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("KafkaSecurity")
+            .field("protocol", &self.protocol)
+            .field("sasl_mechanism", &self.sasl_mechanism)
+            .field("sasl_username", &self.sasl_username)
+            .field("sasl_password", &hidden(&self.sasl_password))
+            .field("sasl_password_file", &self.sasl_password_file)
+            .field("ssl_ca_location", &self.ssl_ca_location)
+            .field("ssl_certificate_location", &self.ssl_certificate_location)
+            .field("ssl_key_location", &self.ssl_key_location)
+            .field("ssl_key_password", &hidden(&self.ssl_key_password))
+            .field("ssl_key_password_file", &self.ssl_key_password_file)
+            .finish()
+    }
 }
 
 impl Default for KafkaSettings {
@@ -120,7 +227,8 @@ impl Default for KafkaSettings {
             create_topics: true,
             partitions: 6,
             replication_factor: 1,
-            librdkafka: BTreeMap::new(),
+            security: KafkaSecurity::default(),
+            librdkafka: PassThrough::default(),
         }
     }
 }
@@ -267,6 +375,47 @@ mod tests {
             assert_eq!(s.http.listen.port(), 9000);
             Ok(())
         });
+    }
+
+    #[test]
+    fn overrides_that_undo_the_guarantees_are_refused_and_secrets_never_printed() {
+        let dir = tempfile_dir();
+        let secret_file = dir.join("pw");
+        std::fs::write(&secret_file, "hunter2-hunter2\n").unwrap();
+        let mut settings = KafkaSettings::default();
+        settings.security.protocol = "sasl_ssl".into();
+        settings.security.sasl_mechanism = "SCRAM-SHA-512".into();
+        settings.security.sasl_username = "ingest".into();
+        settings.security.sasl_password_file = Some(secret_file);
+        settings.librdkafka.0.insert(
+            "ssl.endpoint.identification.algorithm".into(),
+            "https".into(),
+        );
+        let mut config = rdkafka::ClientConfig::new();
+        crate::kafka::apply_overrides(&mut config, &settings).unwrap();
+        assert_eq!(config.get("sasl.password"), Some("hunter2-hunter2"));
+        assert_eq!(config.get("security.protocol"), Some("sasl_ssl"));
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        for (k, v) in [
+            ("enable.auto.commit", "true"),
+            ("acks", "1"),
+            ("enable.idempotence", "false"),
+            ("Isolation.Level", "read_uncommitted"),
+        ] {
+            let mut bad = settings.clone();
+            bad.librdkafka.0.insert(k.into(), v.into());
+            let err = crate::kafka::apply_overrides(&mut rdkafka::ClientConfig::new(), &bad)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(k), "{err}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("stancewire-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]

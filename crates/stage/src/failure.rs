@@ -62,6 +62,11 @@ pub enum FailureKind {
     FeedUnreachable,
     /// A feed item's page that cannot be fetched.
     PageUnreachable,
+    /// A feed or page at an address ingest may not fetch (not public, not
+    /// http(s)), directly or by a redirect.
+    FetchRefused,
+    /// Extracting the article took longer than `limits.extract_timeout_ms`.
+    ExtractionTimedOut,
 }
 
 impl FailureKind {
@@ -91,6 +96,8 @@ impl FailureKind {
             FailureKind::MalformedFeed => "malformed_feed",
             FailureKind::FeedUnreachable => "feed_unreachable",
             FailureKind::PageUnreachable => "page_unreachable",
+            FailureKind::FetchRefused => "fetch_refused",
+            FailureKind::ExtractionTimedOut => "extraction_timed_out",
         }
     }
 }

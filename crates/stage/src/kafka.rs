@@ -24,11 +24,38 @@ pub fn client_config(settings: &KafkaSettings) -> ClientConfig {
     config
 }
 
-/// Applies the operator's `kafka.librdkafka` properties last, so they win.
-pub fn apply_overrides(config: &mut ClientConfig, settings: &KafkaSettings) {
-    for (k, v) in &settings.librdkafka {
+/// Properties the delivery guarantees rest on: the stage sets them, and an
+/// operator's `kafka.librdkafka` may not undo them.
+pub const GUARDED: &[&str] = &[
+    "enable.auto.commit",
+    "enable.auto.offset.store",
+    "isolation.level",
+    "enable.idempotence",
+    "acks",
+    "request.required.acks",
+    "transactional.id",
+    "group.id",
+    "auto.offset.reset",
+];
+
+/// Applies the operator's security settings (`kafka.security`, secrets
+/// read from their files) and `kafka.librdkafka` properties last, refusing
+/// any property in [`GUARDED`]: `enable.auto.commit=true`, `acks=1` or
+/// `enable.idempotence=false` would silently undo the delivery guarantees.
+pub fn apply_overrides(config: &mut ClientConfig, settings: &KafkaSettings) -> anyhow::Result<()> {
+    for (k, v) in settings.security.properties()? {
         config.set(k, v);
     }
+    for (k, v) in settings.librdkafka.iter() {
+        let key = k.trim().to_ascii_lowercase();
+        anyhow::ensure!(
+            !GUARDED.contains(&key.as_str()),
+            "kafka.librdkafka may not set {k}: the delivery guarantees rest on it \
+             (kafka.delivery chooses them)"
+        );
+        config.set(k, v);
+    }
+    Ok(())
 }
 
 /// The stage's consumer: offsets committed by the stage only (after its
@@ -50,7 +77,7 @@ pub fn consumer(settings: &KafkaSettings, metrics: &Metrics) -> anyhow::Result<S
         .set("max.poll.interval.ms", settings.max_batch_ms.to_string())
         // An input topic created after start-up is picked up within seconds.
         .set("topic.metadata.refresh.interval.ms", "5000");
-    apply_overrides(&mut config, settings);
+    apply_overrides(&mut config, settings)?;
     Ok(config.create_with_context(StatsContext::new(metrics.clone()))?)
 }
 

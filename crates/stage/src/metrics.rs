@@ -22,6 +22,7 @@ struct Inner {
     errors: IntCounterVec,
     dead_letters: IntCounterVec,
     repeats: IntCounterVec,
+    task_restarts: IntCounterVec,
     batch_seconds: HistogramVec,
     consumer_lag: IntGaugeVec,
 }
@@ -62,6 +63,11 @@ impl Metrics {
             "Records dropped as repeats: an input (key, version) already handled, or a duplicate story.",
             &["reason"],
         );
+        let task_restarts = counter(
+            "stancewire_task_restarts_total",
+            "Background tasks (feed pollers) restarted after failing or panicking.",
+            &["task"],
+        );
         let batch_seconds = HistogramVec::new(
             HistogramOpts::new(
                 "stancewire_batch_seconds",
@@ -95,6 +101,7 @@ impl Metrics {
                 errors,
                 dead_letters,
                 repeats,
+                task_restarts,
                 batch_seconds,
                 consumer_lag,
             }),
@@ -124,6 +131,9 @@ impl Metrics {
     }
     pub fn repeat(&self, reason: &str) {
         self.inner.repeats.with_label_values(&[reason]).inc();
+    }
+    pub fn task_restart(&self, task: &str) {
+        self.inner.task_restarts.with_label_values(&[task]).inc();
     }
     pub fn batch_seconds(&self, stage: &str, seconds: f64) {
         self.inner

@@ -97,7 +97,7 @@ impl Publisher {
                 "message.timeout.ms",
                 settings.message_timeout_ms.to_string(),
             );
-        apply_overrides(&mut config, settings);
+        apply_overrides(&mut config, settings)?;
         if let Some(id) = transactional_id {
             config.set("transactional.id", id);
         }

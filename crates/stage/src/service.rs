@@ -87,17 +87,38 @@ pub fn main<S: Service>() -> anyhow::Result<()> {
     let cli = Cli::<S::Command>::parse_from(std::env::args_os());
     let config: S::Config = config::load(S::Config::default(), cli.config.as_deref())?;
     telemetry::init(S::log(&config));
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?
-        .block_on(async move {
-            match cli.command.unwrap_or(Command::Serve) {
-                Command::Serve => {
-                    let app = S::build(&config).await?;
-                    app.run_until_stopped(Shutdown::on_signals()).await
-                }
-                Command::Own(command) => S::command(config, command).await,
+        .build()?;
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                let app = S::build(&config).await?;
+                app.run_until_stopped(Shutdown::on_signals()).await
             }
+            Command::Own(command) => S::command(config, command).await,
+        }
+    });
+    // Work that cannot be interrupted (an extraction past its deadline)
+    // may still hold a blocking thread: it does not hold up the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    result
+}
+
+/// A task's result, a panic included as an error (a panic would otherwise
+/// end the task without a word until shutdown).
+async fn guarded(task: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    use futures::FutureExt;
+    std::panic::AssertUnwindSafe(task)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            Err(anyhow::anyhow!("panicked: {what}"))
         })
 }
 
@@ -147,9 +168,11 @@ impl App {
         self
     }
 
-    /// Adds a task that runs until shutdown (a feed poller, a table
-    /// follower). If it ends before shutdown, the service shuts down: a
-    /// task that died must not go unnoticed.
+    /// Adds a task that runs until shutdown, and that the service cannot
+    /// do without (the stage loop, a table follower). If it ends before
+    /// shutdown, returns an error or panics, the service shuts down and
+    /// exits with the error, for its supervisor to restart it: a task that
+    /// died must not go unnoticed.
     pub fn task<F>(
         mut self,
         name: &'static str,
@@ -161,6 +184,45 @@ impl App {
         self.parts
             .push((name, Box::new(move |shutdown| Box::pin(run(shutdown)))));
         self
+    }
+
+    /// Adds a task that runs until shutdown and that the service can
+    /// carry on without for a while (a feed poller): if it fails or panics,
+    /// it is logged, counted (`stancewire_task_restarts_total`) and started
+    /// again after a backoff (1 s, doubling to 60 s; back to 1 s after it
+    /// ran a minute).
+    pub fn supervised<F>(
+        self,
+        name: &'static str,
+        start: impl Fn(Shutdown) -> F + Send + Sync + 'static,
+    ) -> App
+    where
+        F: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let metrics = self.metrics.clone();
+        self.task(name, move |shutdown| async move {
+            let mut backoff = std::time::Duration::from_secs(1);
+            loop {
+                let started = std::time::Instant::now();
+                let ended = guarded(start(shutdown.clone())).await;
+                if shutdown.is_triggered() {
+                    return Ok(());
+                }
+                match ended {
+                    Ok(()) => tracing::error!(part = name, "stopped on its own; restarting"),
+                    Err(e) => tracing::error!(part = name, error = %e, "failed; restarting"),
+                }
+                metrics.task_restart(name);
+                if started.elapsed() > std::time::Duration::from_secs(60) {
+                    backoff = std::time::Duration::from_secs(1);
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.triggered() => return Ok(()),
+                }
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(60));
+            }
+        })
     }
 
     /// The stage settings of this instance: `settings` with the exactly-once
@@ -201,7 +263,7 @@ impl App {
             let task = start(shutdown.clone());
             let shutdown = shutdown.clone();
             parts.spawn(async move {
-                let result = task.await;
+                let result = guarded(task).await;
                 if !shutdown.is_triggered() {
                     match &result {
                         Ok(()) => {

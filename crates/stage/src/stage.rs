@@ -115,17 +115,19 @@ pub async fn run<T: Transform>(
     consumer.subscribe(&[&topics.input])?;
     tracing::info!(input = %topics.input, group = %settings.group_id, "stage subscribed");
 
-    // Ready once the broker answers a metadata request.
-    {
-        let consumer = consumer.clone();
-        let readiness = readiness.clone();
-        tokio::task::spawn_blocking(move || {
-            match consumer.fetch_metadata(None, Duration::from_secs(10)) {
-                Ok(_) => readiness.set(true),
-                Err(e) => tracing::error!(error = %e, "broker metadata unavailable"),
+    // Ready while the broker answers metadata requests, checked all along
+    // (not once at start): /readyz follows the broker going and coming.
+    let following = tokio::spawn(readiness.clone().follow(
+        {
+            let consumer = consumer.clone();
+            move || {
+                consumer
+                    .fetch_metadata(None, Duration::from_secs(5))
+                    .is_ok()
             }
-        });
-    }
+        },
+        shutdown.clone(),
+    ));
 
     let mut repeats = RepeatFilter::new(settings.repeat_window);
     let linger = Duration::from_millis(settings.batch_linger_ms);
@@ -179,6 +181,7 @@ pub async fn run<T: Transform>(
             _ => break Err(e),
         }
     };
+    following.abort();
     readiness.set(false);
     publisher.flush(Duration::from_secs(10));
     consumer.unsubscribe();

@@ -109,7 +109,7 @@ pub async fn ensure(settings: &KafkaSettings, topics: &[TopicSpec]) -> anyhow::R
         return Ok(());
     }
     let mut config = kafka::client_config(settings);
-    kafka::apply_overrides(&mut config, settings);
+    kafka::apply_overrides(&mut config, settings)?;
     let admin: AdminClient<DefaultClientContext> = config.create()?;
     let layouts: Vec<_> = topics.iter().map(|t| (t, t.layout(settings))).collect();
     let new: Vec<NewTopic> = layouts

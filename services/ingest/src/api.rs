@@ -8,6 +8,10 @@
 //! otherwise: `400` malformed, `413` too large, `415` wrong content type,
 //! `422` nothing usable in it, `503` the pipeline cannot take it now.
 //!
+//! Every request passes [`crate::access`] first: a bearer token when
+//! tokens are configured (`401`), a rate per client (`429`), a bound on
+//! requests in hand (`503`) and a time limit (`408`).
+//!
 //! `POST /v1/articles/batch` takes many JSON submissions at once as JSON
 //! Lines (`application/x-ndjson`), for backfills: each line is ingested on
 //! its own and the answer lists one result per line, in order, so one bad
@@ -17,8 +21,9 @@ use std::sync::Arc;
 
 use axum::{
     body::Body,
-    extract::{Query, State},
+    extract::{rejection::QueryRejection, Query, State},
     http::{header::CONTENT_TYPE, HeaderMap, StatusCode},
+    middleware,
     response::{IntoResponse, Response},
     routing::post,
     Json, Router,
@@ -26,11 +31,12 @@ use axum::{
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use stancewire_stage::{Failure, FailureKind};
+use stancewire_stage::{http::error_response, Failure, FailureKind};
 
 use crate::{
+    access::{self, Access},
     article::Built,
-    ingestor::{IngestError, Ingestor, Outcome, Reserved},
+    ingestor::{IngestError, Ingestor, Outcome},
     submission::{parse_date, Hints, Limits, Origin, Submission},
 };
 
@@ -40,10 +46,11 @@ struct Api {
     limits: Limits,
 }
 
-pub fn router(ingestor: Arc<Ingestor>, limits: Limits) -> Router {
+pub fn router(ingestor: Arc<Ingestor>, limits: Limits, access: Access) -> Router {
     Router::new()
         .route("/v1/articles", post(submit))
         .route("/v1/articles/batch", post(submit_batch))
+        .route_layer(middleware::from_fn_with_state(access, access::guard))
         .with_state(Api { ingestor, limits })
 }
 
@@ -57,12 +64,21 @@ struct RawParams {
 
 async fn submit(
     State(api): State<Api>,
-    Query(params): Query<RawParams>,
+    params: Result<Query<RawParams>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let params = match params {
+        Ok(Query(params)) => params,
+        Err(e) => {
+            return rejected(
+                &api,
+                Failure::new(FailureKind::InvalidField, format!("bad query string: {e}")),
+            )
+        }
+    };
     match parse(&api, params, &headers, body).await {
-        Ok(sub) => match api.ingestor.ingest(sub).await {
+        Ok(sub) => match ingest_detached(&api.ingestor, sub).await {
             Ok(outcome @ Outcome::Accepted { .. }) => {
                 (StatusCode::ACCEPTED, Json(outcome)).into_response()
             }
@@ -183,20 +199,26 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
         .buffered(BATCH_CONCURRENCY)
         .collect()
         .await;
-    let reserved: Vec<Result<Reserved, IngestError>> = prepared
-        .into_iter()
-        .map(|p| p.and_then(|built| api.ingestor.reserve(built)))
-        .collect();
-    let outcomes = futures::future::join_all(reserved.into_iter().map(|r| {
-        let api = api.clone();
-        async move {
-            match r {
-                Ok(reserved) => api.ingestor.produce(reserved).await,
+    // Each story is produced on a task of its own as soon as it is
+    // reserved, so a later twin in the batch can wait for it.
+    let mut producing = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        let reserved = match p {
+            Ok(built) => api.ingestor.reserve(built).await,
+            Err(e) => Err(e),
+        };
+        let ingestor = Arc::clone(&api.ingestor);
+        producing.push(tokio::spawn(async move {
+            match reserved {
+                Ok(reserved) => ingestor.produce(reserved).await,
                 Err(e) => Err(e),
             }
-        }
-    }))
-    .await;
+        }));
+    }
+    let mut outcomes = Vec::with_capacity(producing.len());
+    for task in producing {
+        outcomes.push(task.await.unwrap_or_else(|e| Err(crashed(e))));
+    }
     let results: Vec<serde_json::Value> = outcomes
         .into_iter()
         .map(|outcome| match outcome {
@@ -219,6 +241,26 @@ async fn submit_batch(State(api): State<Api>, headers: HeaderMap, body: Body) ->
         "results": results,
     });
     (StatusCode::OK, Json(summary)).into_response()
+}
+
+/// Ingests on a task of its own: a client that disconnects or times out
+/// drops this future, not the work, which finishes and settles its
+/// reservation either way.
+async fn ingest_detached(
+    ingestor: &Arc<Ingestor>,
+    sub: Submission,
+) -> Result<Outcome, IngestError> {
+    let ingestor = Arc::clone(ingestor);
+    tokio::spawn(async move { ingestor.ingest(sub).await })
+        .await
+        .unwrap_or_else(|e| Err(crashed(e)))
+}
+
+fn crashed(e: tokio::task::JoinError) -> IngestError {
+    IngestError::Rejected(Failure::new(
+        FailureKind::Panic,
+        format!("ingesting crashed: {e}"),
+    ))
 }
 
 /// The media type of the request, lower-cased, without parameters.
@@ -260,6 +302,8 @@ fn status_of(kind: FailureKind) -> StatusCode {
         | FailureKind::MalformedFeed
         | FailureKind::FeedUnreachable
         | FailureKind::PageUnreachable
+        | FailureKind::FetchRefused
+        | FailureKind::ExtractionTimedOut
         | FailureKind::Decode
         | FailureKind::InvalidRecord
         | FailureKind::Transform
@@ -267,8 +311,4 @@ fn status_of(kind: FailureKind) -> StatusCode {
         | FailureKind::BodyTooLarge
         | FailureKind::UnsupportedLanguage => StatusCode::UNPROCESSABLE_ENTITY,
     }
-}
-
-fn error_response(status: StatusCode, kind: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": kind, "message": message }))).into_response()
 }

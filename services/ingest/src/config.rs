@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use stancewire_stage::{topics::TopicSpec, StageSettings};
 
-use crate::{dedup::DedupSettings, feeds::FeedSettings, submission::Limits};
+use crate::{
+    access::ApiSettings, dedup::DedupSettings, feeds::FeedSettings, fetch::FetchSettings,
+    submission::Limits,
+};
 
 pub const DEFAULT_HTTP_PORT: u16 = 8081;
 
@@ -17,6 +20,10 @@ pub struct IngestConfig {
     pub topics: Topics,
     pub limits: LimitSettings,
     pub dedup: DedupSettings,
+    /// Who may submit, and how much (`crate::access`).
+    pub api: ApiSettings,
+    /// What feeds may make ingest fetch (`crate::fetch`).
+    pub fetch: FetchSettings,
     /// Feeds to poll: `[[feeds]] url = "…" interval_secs = 300`.
     pub feeds: Vec<FeedSettings>,
 }
@@ -28,6 +35,8 @@ impl Default for IngestConfig {
             topics: Topics::default(),
             limits: LimitSettings::default(),
             dedup: DedupSettings::default(),
+            api: ApiSettings::default(),
+            fetch: FetchSettings::default(),
             feeds: Vec::new(),
         }
     }
@@ -72,6 +81,8 @@ pub struct LimitSettings {
     pub max_batch_bytes: usize,
     /// Most articles in one batch request.
     pub max_batch_items: usize,
+    /// Longest the extraction of one article may take, in milliseconds.
+    pub extract_timeout_ms: u64,
 }
 
 impl Default for LimitSettings {
@@ -82,6 +93,7 @@ impl Default for LimitSettings {
             max_html_depth: l.max_html_depth,
             max_batch_bytes: l.max_batch_bytes,
             max_batch_items: l.max_batch_items,
+            extract_timeout_ms: l.extract_timeout.as_millis() as u64,
         }
     }
 }
@@ -93,6 +105,7 @@ impl LimitSettings {
             max_html_depth: self.max_html_depth,
             max_batch_bytes: self.max_batch_bytes,
             max_batch_items: self.max_batch_items,
+            extract_timeout: std::time::Duration::from_millis(self.extract_timeout_ms.max(1)),
         }
     }
 }

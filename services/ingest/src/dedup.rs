@@ -18,8 +18,12 @@
 //! one band (pigeonhole), so only rows sharing a band are compared.
 //!
 //! A story is written here only after the broker has acknowledged it, so a
-//! crash can never mark as seen a story that was not produced; while it is
-//! in flight, an in-memory reservation stops a concurrent twin.
+//! crash can never mark as seen a story that was not produced. While it is
+//! in flight it is reserved: a concurrent twin (same content, same URL or
+//! nearly the same text) is not answered at once but waits until the first
+//! copy settles, then is decided against the store like any story. So a
+//! twin is a duplicate only of a story that was produced, and a correction
+//! at the same URL becomes an update, whichever arrives first.
 
 use std::{
     collections::HashMap,
@@ -30,6 +34,7 @@ use std::{
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 use crate::fingerprint::hamming;
 
@@ -71,11 +76,35 @@ pub enum Verdict {
     New,
     /// Same URL, different text: produce it under the earlier id, new version.
     Update { article_id: String },
-    /// Already produced (or being produced right now) as `article_id`.
+    /// Already produced as `article_id`.
     Duplicate {
         article_id: String,
         reason: &'static str,
     },
+}
+
+/// What [`Dedup::check`] found.
+#[derive(Debug)]
+pub enum Check {
+    /// Decided. Unless a duplicate, the story is now reserved until
+    /// [`Dedup::confirm`] or [`Dedup::release`]; `reserved_at` (Unix
+    /// seconds) is when it was first reserved, kept across failed attempts
+    /// so that a retried story's record is the same bytes.
+    Decided { verdict: Verdict, reserved_at: i64 },
+    /// A twin is being produced right now: wait for it to settle, then
+    /// check again.
+    Wait(Settled),
+}
+
+/// Resolves once an in-flight twin is confirmed or released.
+#[derive(Debug)]
+pub struct Settled(watch::Receiver<()>);
+
+impl Settled {
+    pub async fn wait(mut self) {
+        // The sender is dropped when the reservation ends.
+        while self.0.changed().await.is_ok() {}
+    }
 }
 
 /// A story reserved to be produced whose production was not confirmed:
@@ -95,7 +124,13 @@ pub struct Dedup {
     bands: Vec<(u32, u32)>,
     max_distance: u32,
     window_secs: i64,
-    in_flight: Mutex<HashMap<String, Fingerprint>>,
+    in_flight: Mutex<HashMap<String, InFlight>>,
+}
+
+struct InFlight {
+    fingerprint: Fingerprint,
+    /// Dropped when the reservation ends, which wakes the waiting twins.
+    settled: watch::Sender<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,10 +146,11 @@ impl Dedup {
         }
         let conn = Connection::open(&settings.path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        // No fsync per story: a process crash loses nothing (WAL), and what
-        // an OS crash could lose is the memory of a few recent stories, whose
-        // resubmission would repeat a record with the same (id, version).
-        conn.pragma_update(None, "synchronous", "OFF")?;
+        // In WAL mode, NORMAL syncs at checkpoints, not per story: a process
+        // crash loses nothing, an OS crash can lose the last few stories
+        // remembered (a resubmission repeats their record, same bytes) but
+        // never corrupts the file, which OFF could.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let max_distance = settings.max_distance.min(15);
         let bands = bands(max_distance + 1);
@@ -149,6 +185,15 @@ impl Dedup {
                 since INTEGER NOT NULL
             );",
         )?;
+        // The last failure of each feed and feed item, so that one that
+        // keeps failing the same way is dead-lettered once, not every poll.
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS failures (
+                origin TEXT PRIMARY KEY,
+                error TEXT NOT NULL,
+                seen_at INTEGER NOT NULL
+            );",
+        )?;
         for i in 0..bands.len() {
             conn.execute_batch(&format!(
                 "CREATE INDEX IF NOT EXISTS stories_b{n}_band{i} ON stories_b{n}(band{i});",
@@ -174,10 +219,35 @@ impl Dedup {
     pub fn prune(&self) -> Result<usize, DedupError> {
         let cutoff = now() - self.window_secs;
         let conn = self.conn.lock().expect("dedup lock");
+        conn.execute("DELETE FROM failures WHERE seen_at < ?1", params![cutoff])?;
         Ok(conn.execute(
             &format!("DELETE FROM {} WHERE seen_at < ?1", self.table()),
             params![cutoff],
         )?)
+    }
+
+    /// Notes that `origin` (a feed, a feed item) failed with `error`.
+    /// True if that is news: the first failure, or a different one.
+    pub fn note_failure(&self, origin: &str, error: &str) -> Result<bool, DedupError> {
+        let conn = self.conn.lock().expect("dedup lock");
+        let last: Option<String> = conn
+            .prepare_cached("SELECT error FROM failures WHERE origin = ?1")?
+            .query_row(params![origin], |r| r.get(0))
+            .optional()?;
+        conn.prepare_cached(
+            "INSERT INTO failures (origin, error, seen_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (origin) DO UPDATE SET error = excluded.error, seen_at = excluded.seen_at",
+        )?
+        .execute(params![origin, error, now()])?;
+        Ok(last.as_deref() != Some(error))
+    }
+
+    /// Forgets `origin`'s last failure (it worked this time).
+    pub fn forget_failure(&self, origin: &str) -> Result<(), DedupError> {
+        let conn = self.conn.lock().expect("dedup lock");
+        conn.prepare_cached("DELETE FROM failures WHERE origin = ?1")?
+            .execute(params![origin])?;
+        Ok(())
     }
 
     /// Is this URL already known? (Lets a feed poller skip fetching a page.)
@@ -197,39 +267,62 @@ impl Dedup {
     }
 
     /// Decides what `fp` is and, unless it is a duplicate, reserves it until
-    /// [`Dedup::confirm`] or [`Dedup::release`].
-    pub fn check(&self, fp: &Fingerprint) -> Result<Verdict, DedupError> {
+    /// [`Dedup::confirm`] or [`Dedup::release`]. If a twin is in flight,
+    /// decides nothing and says what to wait for.
+    pub fn check(&self, fp: &Fingerprint) -> Result<Check, DedupError> {
         let mut in_flight = self.in_flight.lock().expect("dedup lock");
-        if let Some(twin) = in_flight.values().find(|o| self.same_story(o, fp)) {
-            return Ok(Verdict::Duplicate {
-                article_id: twin.article_id.clone(),
-                reason: "in_flight",
-            });
+        if let Some(twin) = in_flight
+            .values()
+            .find(|o| self.same_story(&o.fingerprint, fp))
+        {
+            return Ok(Check::Wait(Settled(twin.settled.subscribe())));
         }
         let verdict = self.check_stored(fp)?;
         let produced_as = match &verdict {
-            Verdict::Duplicate { .. } => return Ok(verdict),
+            Verdict::Duplicate { .. } => {
+                return Ok(Check::Decided {
+                    verdict,
+                    reserved_at: 0,
+                })
+            }
             Verdict::New => &fp.article_id,
             Verdict::Update { article_id } => article_id,
         };
-        self.conn
+        let reserved_at: i64 = self
+            .conn
             .lock()
             .expect("dedup lock")
             .prepare_cached(
-                "INSERT OR REPLACE INTO pending (content_hash, article_id, own_article_id, \
-                 version, canonical_url, simhash, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO pending (content_hash, article_id, own_article_id, \
+                 version, canonical_url, simhash, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (content_hash) DO UPDATE SET article_id = excluded.article_id, \
+                 own_article_id = excluded.own_article_id, version = excluded.version, \
+                 canonical_url = excluded.canonical_url, simhash = excluded.simhash \
+                 RETURNING since",
             )?
-            .execute(params![
-                fp.content_hash,
-                produced_as,
-                fp.article_id,
-                fp.version,
-                fp.canonical_url,
-                fp.simhash as i64,
-                now()
-            ])?;
-        in_flight.insert(fp.content_hash.clone(), fp.clone());
-        Ok(verdict)
+            .query_row(
+                params![
+                    fp.content_hash,
+                    produced_as,
+                    fp.article_id,
+                    fp.version,
+                    fp.canonical_url,
+                    fp.simhash as i64,
+                    now()
+                ],
+                |r| r.get(0),
+            )?;
+        in_flight.insert(
+            fp.content_hash.clone(),
+            InFlight {
+                fingerprint: fp.clone(),
+                settled: watch::channel(()).0,
+            },
+        );
+        Ok(Check::Decided {
+            verdict,
+            reserved_at,
+        })
     }
 
     fn same_story(&self, a: &Fingerprint, b: &Fingerprint) -> bool {
@@ -327,12 +420,11 @@ impl Dedup {
         Ok(())
     }
 
-    /// Ends a reservation without recording the story (producing it failed).
+    /// Ends a reservation without recording the story (producing it
+    /// failed, or its outcome is unknown). Its pending row stays: a retry
+    /// gets the same `reserved_at`, and if the story did reach the topic
+    /// after all, the next start-up's recovery finds and remembers it.
     pub fn release(&self, fp: &Fingerprint) {
-        let forgotten = Self::forget_pending(&self.conn.lock().expect("dedup lock"), fp);
-        if let Err(e) = forgotten {
-            tracing::error!(error = %e, "could not clear a pending story");
-        }
         self.in_flight
             .lock()
             .expect("dedup lock")
@@ -376,6 +468,7 @@ impl Dedup {
         if produced {
             self.confirm(&p.fingerprint, &p.article_id)
         } else {
+            Self::forget_pending(&self.conn.lock().expect("dedup lock"), &p.fingerprint)?;
             self.release(&p.fingerprint);
             Ok(())
         }
@@ -419,6 +512,14 @@ mod tests {
         }
     }
 
+    /// The verdict of a check that must not have to wait.
+    fn verdict(d: &Dedup, f: &Fingerprint) -> Verdict {
+        match d.check(f).unwrap() {
+            Check::Decided { verdict, .. } => verdict,
+            Check::Wait(_) => panic!("{} had to wait for a twin", f.article_id),
+        }
+    }
+
     #[test]
     fn verdicts_and_persistence() {
         let dir = tempfile::tempdir().unwrap();
@@ -429,15 +530,9 @@ mod tests {
         {
             let d = Dedup::open(&settings).unwrap();
             let a = fp("a", Some("https://x/1"), "h1", 0xF0F0_0000_FFFF_1234);
-            assert_eq!(d.check(&a).unwrap(), Verdict::New);
-            // A concurrent twin is stopped while the first is in flight.
-            assert!(matches!(
-                d.check(&a).unwrap(),
-                Verdict::Duplicate {
-                    reason: "in_flight",
-                    ..
-                }
-            ));
+            assert_eq!(verdict(&d, &a), Verdict::New);
+            // A concurrent twin waits while the first is in flight.
+            assert!(matches!(d.check(&a).unwrap(), Check::Wait(_)));
             d.confirm(&a, "a").unwrap();
         }
         // Reopened: the state survived.
@@ -445,7 +540,7 @@ mod tests {
         assert!(d.knows_url("https://x/1").unwrap());
         let same = fp("other", None, "h1", 0);
         assert!(matches!(
-            d.check(&same).unwrap(),
+            verdict(&d, &same),
             Verdict::Duplicate {
                 reason: "same_content",
                 ..
@@ -458,7 +553,7 @@ mod tests {
             0xF0F0_0000_FFFF_1234 ^ 0b1011,
         );
         assert_eq!(
-            d.check(&near).unwrap(),
+            verdict(&d, &near),
             Verdict::Duplicate {
                 article_id: "a".into(),
                 reason: "near_duplicate"
@@ -466,14 +561,59 @@ mod tests {
         );
         let update = fp("a", Some("https://x/1"), "h3", !0xF0F0_0000_FFFF_1234);
         assert_eq!(
-            d.check(&update).unwrap(),
+            verdict(&d, &update),
             Verdict::Update {
                 article_id: "a".into()
             }
         );
         d.release(&update);
         let new = fp("c", None, "h4", 0x0F0F_FFFF_0000_0000);
-        assert_eq!(d.check(&new).unwrap(), Verdict::New);
+        assert_eq!(verdict(&d, &new), Verdict::New);
+    }
+
+    #[tokio::test]
+    async fn a_twin_waits_for_the_first_copy_and_is_decided_by_its_fate() {
+        let d = std::sync::Arc::new(
+            Dedup::open(&DedupSettings {
+                path: ":memory:".into(),
+                ..Default::default()
+            })
+            .unwrap(),
+        );
+        let a = fp("a", Some("https://x/1"), "h1", 0x1234_5678_9ABC_DEF0);
+        let Check::Decided { reserved_at, .. } = d.check(&a).unwrap() else {
+            panic!("the first copy is decided at once");
+        };
+        // The first copy fails: its twin, waiting, becomes the story, with
+        // the same reservation time (the same record bytes).
+        let Check::Wait(settled) = d.check(&a).unwrap() else {
+            panic!("a twin waits");
+        };
+        d.release(&a);
+        settled.wait().await;
+        let Check::Decided {
+            verdict: Verdict::New,
+            reserved_at: again,
+        } = d.check(&a).unwrap()
+        else {
+            panic!("after a failure the twin is new");
+        };
+        assert_eq!(again, reserved_at);
+        // A correction at the same URL waits too, and once the first copy
+        // is produced it is an update.
+        let correction = fp("a", Some("https://x/1"), "h2", !0x1234_5678_9ABC_DEF0);
+        let Check::Wait(settled) = d.check(&correction).unwrap() else {
+            panic!("a correction waits for the copy in flight");
+        };
+        let waiting = tokio::spawn(settled.wait());
+        d.confirm(&a, "a").unwrap();
+        waiting.await.unwrap();
+        assert_eq!(
+            verdict(&d, &correction),
+            Verdict::Update {
+                article_id: "a".into()
+            }
+        );
     }
 
     #[test]

@@ -4,9 +4,15 @@
 //! already known to the dedup store are skipped without fetching, so a feed's
 //! items are ingested once however often it is polled.
 //!
+//! Feeds and pages are fetched by [`Fetcher`]: public addresses only
+//! (unless `fetch.allow` says otherwise), every redirect checked, bodies
+//! read with a cap.
+//!
 //! A feed that cannot be fetched or parsed, or an item that cannot be
-//! ingested, goes to the dead-letter topic with the reason (a failing feed
-//! once per change of error, not once per poll) and polling carries on.
+//! ingested, goes to the dead-letter topic with the reason, once per change
+//! of error (remembered in the dedup store, so a restart does not repeat
+//! it), not once per poll, and polling carries on. A failed item is tried
+//! again on the next poll: the page may be fixed.
 
 use std::{sync::Arc, time::Duration};
 
@@ -15,6 +21,7 @@ use stancewire_stage::{Failure, FailureKind, Shutdown};
 use time::OffsetDateTime;
 
 use crate::{
+    fetch::{FetchError, Fetcher},
     fingerprint::normalise_url,
     ingestor::{IngestError, Ingestor, Outcome},
     submission::{decode_text, Content, Hints, Limits, Origin, Submission},
@@ -47,27 +54,26 @@ pub struct PollReport {
     pub failed: usize,
 }
 
+#[derive(Clone)]
 pub struct FeedPoller {
     feed: FeedSettings,
     ingestor: Arc<Ingestor>,
-    client: reqwest::Client,
+    fetcher: Fetcher,
     limits: Limits,
-    last_error: Option<String>,
 }
 
 impl FeedPoller {
-    pub fn new(feed: FeedSettings, ingestor: Arc<Ingestor>, limits: Limits) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .user_agent(concat!("stancewire-ingest/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("http client");
+    pub fn new(
+        feed: FeedSettings,
+        ingestor: Arc<Ingestor>,
+        limits: Limits,
+        fetcher: Fetcher,
+    ) -> Self {
         FeedPoller {
             feed,
             ingestor,
-            client,
+            fetcher,
             limits,
-            last_error: None,
         }
     }
 
@@ -108,7 +114,7 @@ impl FeedPoller {
                 return report;
             }
         };
-        self.last_error = None;
+        self.forget_failure(&origin);
         let feed_title = feed.title.map(|t| t.content);
         for entry in feed.entries {
             report.items += 1;
@@ -162,9 +168,8 @@ impl FeedPoller {
                 Ok(Outcome::Duplicate { .. }) => report.duplicates += 1,
                 Err(IngestError::Rejected(f)) => {
                     report.failed += 1;
-                    self.ingestor
-                        .dead_letter(&item_origin, link.as_deref().unwrap_or("").as_bytes(), &f)
-                        .await;
+                    let payload = link.as_deref().unwrap_or("").as_bytes().to_vec();
+                    self.failed(&item_origin, &payload, f).await;
                 }
                 Err(IngestError::Unavailable(e)) => {
                     // Not the item's fault: stop here and retry on the next poll.
@@ -179,11 +184,27 @@ impl FeedPoller {
 
     async fn feed_failed(&mut self, origin: &str, payload: &[u8], f: Failure) {
         tracing::warn!(feed = %self.feed.url, error = %f, "feed poll failed");
-        if self.last_error.as_deref() != Some(f.message.as_str()) {
+        self.failed(origin, payload, f).await;
+    }
+
+    /// Dead-letters a failure of `origin` (the feed, or one item) unless
+    /// it is the same failure as last time.
+    async fn failed(&self, origin: &str, payload: &[u8], f: Failure) {
+        let new = self
+            .ingestor
+            .dedup()
+            .note_failure(origin, &f.to_string())
+            .unwrap_or(true);
+        if new {
             self.ingestor.dead_letter(origin, payload, &f).await;
-            self.last_error = Some(f.message);
         } else {
             self.ingestor.metrics().error(f.kind.as_str());
+        }
+    }
+
+    fn forget_failure(&self, origin: &str) {
+        if let Err(e) = self.ingestor.dedup().forget_failure(origin) {
+            tracing::warn!(error = %e, origin, "could not clear a feed's last failure");
         }
     }
 
@@ -203,54 +224,50 @@ impl FeedPoller {
         let parsed = url::Url::parse(url)
             .map_err(|e| Failure::new(kind, format!("bad URL {url:?}: {e}")))?;
         match parsed.scheme() {
-            "http" | "https" => {
-                let resp = self
-                    .client
-                    .get(parsed)
-                    .send()
-                    .await
-                    .map_err(|e| Failure::new(kind, format!("cannot fetch {url}: {e}")))?;
-                if !resp.status().is_success() {
-                    return Err(Failure::new(
-                        kind,
-                        format!("fetching {url} returned HTTP {}", resp.status()),
-                    ));
-                }
-                if resp
-                    .content_length()
-                    .is_some_and(|l| l as usize > self.limits.max_body_bytes)
-                {
-                    return Err(Failure::new(
-                        FailureKind::TooLarge,
-                        format!("{url} is over the size limit"),
-                    ));
-                }
-                let body = resp
-                    .bytes()
-                    .await
-                    .map_err(|e| Failure::new(kind, format!("reading {url} failed: {e}")))?;
-                if body.len() > self.limits.max_body_bytes {
-                    return Err(Failure::new(
-                        FailureKind::TooLarge,
-                        format!("{url} is over the size limit"),
-                    ));
-                }
-                Ok(body.to_vec())
-            }
+            "http" | "https" => self
+                .fetcher
+                .get(url, self.limits.max_body_bytes)
+                .await
+                .map_err(|e| match e {
+                    FetchError::Refused(m) => Failure::new(FailureKind::FetchRefused, m),
+                    FetchError::TooLarge { .. } => Failure::new(FailureKind::TooLarge, e.to_string()),
+                    FetchError::Unreachable(m) => Failure::new(kind, m),
+                }),
             "file" if self.feed.allow_file_links || url == self.feed.url => {
                 let path = parsed
                     .to_file_path()
                     .map_err(|_| Failure::new(kind, format!("bad file URL {url}")))?;
-                tokio::fs::read(&path)
+                read_file_capped(&path, self.limits.max_body_bytes)
                     .await
-                    .map_err(|e| Failure::new(kind, format!("cannot read {}: {e}", path.display())))
+                    .map_err(|e| Failure::new(kind, format!("cannot read {}: {e}", path.display())))?
+                    .ok_or_else(|| {
+                        Failure::new(
+                            FailureKind::TooLarge,
+                            format!("{} is over the size limit", path.display()),
+                        )
+                    })
             }
             other => Err(Failure::new(
-                kind,
+                FailureKind::FetchRefused,
                 format!("{other}: links are not followed for this feed (file: needs allow_file_links = true): {url}"),
             )),
         }
     }
+}
+
+/// A file's bytes, or `None` if it is over `max_bytes` (read no further).
+async fn read_file_capped(
+    path: &std::path::Path,
+    max_bytes: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    tokio::fs::File::open(path)
+        .await?
+        .take(max_bytes as u64 + 1)
+        .read_to_end(&mut out)
+        .await?;
+    Ok((out.len() <= max_bytes).then_some(out))
 }
 
 pub fn gunzip(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, Failure> {

@@ -65,7 +65,7 @@ fn produced_since(
         .set("group.id", format!("{}-recovery", settings.group_id))
         .set("enable.auto.commit", "false")
         .set("isolation.level", "read_committed");
-    kafka::apply_overrides(&mut config, settings);
+    kafka::apply_overrides(&mut config, settings)?;
     let consumer: BaseConsumer = config.create()?;
     let timeout = Duration::from_secs(30);
     let metadata = consumer.fetch_metadata(Some(topic), timeout)?;

@@ -6,12 +6,13 @@ use std::{sync::Arc, time::Duration};
 
 use rdkafka::producer::Producer;
 use stancewire_stage::{
-    config::LogSettings, dead_letter::DeadLetters, http::Readiness, metrics::Metrics,
-    publisher::Publisher, topics, App, Service, Shutdown,
+    config::LogSettings, dead_letter::DeadLetters, metrics::Metrics, publisher::Publisher, topics,
+    App, Service, Shutdown,
 };
 
 use crate::{
-    api, config::IngestConfig, dedup::Dedup, feeds::FeedPoller, files, ingestor::Ingestor, recovery,
+    access::Access, api, config::IngestConfig, dedup::Dedup, feeds::FeedPoller, fetch::Fetcher,
+    files, ingestor::Ingestor, recovery,
 };
 
 /// The ingestor every source shares, once the topics it writes exist and
@@ -32,6 +33,7 @@ pub async fn ingestor(config: &IngestConfig, metrics: &Metrics) -> anyhow::Resul
         dedup,
         metrics.clone(),
         config.topics.output.clone(),
+        config.limits.limits(),
     )))
 }
 
@@ -67,25 +69,39 @@ impl Service for Ingest {
     /// the dedup window's pruning; on shutdown, in-flight requests finish
     /// and the producer is flushed last.
     async fn build(config: &IngestConfig) -> anyhow::Result<App> {
+        let access = Access::new(&config.api)?;
+        let fetcher = Fetcher::new(&config.fetch)?;
         let app = App::bind(Self::NAME, config.stage.http.listen).await?;
         let ingestor = ingestor(config, app.metrics()).await?;
         let limits = config.limits.limits();
         let readiness = app.readiness().clone();
         let mut app = app
-            .routes(api::router(ingestor.clone(), limits))
+            .routes(api::router(ingestor.clone(), limits, access))
             .task("readiness", {
-                let probe = ingestor.publisher().clone();
-                move |shutdown| watch_readiness(probe, readiness, shutdown)
+                let producer = ingestor.publisher().producer().clone();
+                move |shutdown| async move {
+                    let probe = move || {
+                        producer
+                            .client()
+                            .fetch_metadata(None, Duration::from_secs(5))
+                            .is_ok()
+                    };
+                    readiness.follow(probe, shutdown).await;
+                    Ok(())
+                }
             })
             .task("dedup-prune", {
                 let ingestor = ingestor.clone();
                 move |shutdown| prune_hourly(ingestor, shutdown)
             });
         for feed in &config.feeds {
-            let poller = FeedPoller::new(feed.clone(), ingestor.clone(), limits);
-            app = app.task("feed", move |shutdown| async move {
-                poller.run(shutdown).await;
-                Ok(())
+            let poller = FeedPoller::new(feed.clone(), ingestor.clone(), limits, fetcher.clone());
+            app = app.supervised("feed", move |shutdown| {
+                let poller = poller.clone();
+                async move {
+                    poller.run(shutdown).await;
+                    Ok(())
+                }
             });
         }
         Ok(app.finally(move || ingestor.flush()))
@@ -108,34 +124,14 @@ impl Service for Ingest {
         )
         .await?;
         println!("{}", serde_json::to_string(&report)?);
+        // Articles the pipeline could not take are not ingested: say so in
+        // the exit status, for scripts that run this unattended.
+        anyhow::ensure!(
+            report.unavailable == 0,
+            "{} articles could not be produced (the broker did not take them); run again to retry them",
+            report.unavailable
+        );
         Ok(())
-    }
-}
-
-/// Ready while the broker answers metadata requests.
-async fn watch_readiness(
-    probe: Publisher,
-    readiness: Readiness,
-    shutdown: Shutdown,
-) -> anyhow::Result<()> {
-    loop {
-        let producer = probe.producer().clone();
-        let ok = tokio::task::spawn_blocking(move || {
-            producer
-                .client()
-                .fetch_metadata(None, Duration::from_secs(5))
-                .is_ok()
-        })
-        .await
-        .unwrap_or(false);
-        if ok != readiness.is_ready() {
-            tracing::info!(ready = ok, "broker readiness changed");
-        }
-        readiness.set(ok);
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(if ok { 10 } else { 1 })) => {}
-            _ = shutdown.triggered() => return Ok(()),
-        }
     }
 }
 

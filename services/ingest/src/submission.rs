@@ -17,6 +17,8 @@ pub struct Limits {
     pub max_batch_bytes: usize,
     /// Most articles in one batch request.
     pub max_batch_items: usize,
+    /// Longest the extraction of one article may take.
+    pub extract_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -26,6 +28,7 @@ impl Default for Limits {
             max_html_depth: 512,
             max_batch_bytes: 32 * 1024 * 1024,
             max_batch_items: 1000,
+            extract_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -202,12 +205,11 @@ impl Submission {
         }
         check_not_binary(body.as_bytes())?;
         if let Content::Html(html) = &content {
-            let depth = html_depth(html);
-            if depth > limits.max_html_depth {
+            if html_depth(html, limits.max_html_depth + 1) > limits.max_html_depth {
                 return Err(Failure::new(
                     FailureKind::HtmlTooDeep,
                     format!(
-                        "HTML nests {depth} elements deep; the limit is {}",
+                        "HTML nests elements over {} deep, the limit",
                         limits.max_html_depth
                     ),
                 ));
@@ -267,17 +269,22 @@ fn check_not_binary(bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// How deeply elements nest, estimated from tags alone (cheap, before any
-/// parser sees the page). Void elements and elements whose end tag HTML lets
-/// authors omit do not count, so real pages stay far below the limit while
+/// How deeply elements nest, measured on a stack of open elements the
+/// way a parser builds one (cheap, before any parser sees the page), up to
+/// `stop_at`. An end tag closes the nearest open element of its name and
+/// those opened inside it; an end tag with no open element of its name
+/// closes nothing (so `<div></x>` repeated nests ever deeper, as it does in
+/// a DOM). Void elements and elements whose end tag HTML lets authors omit
+/// are not pushed, so real pages stay far below the limit while
 /// pathological nesting, which can exhaust a recursive tree walk, is caught.
-pub fn html_depth(html: &str) -> usize {
+pub fn html_depth(html: &str, stop_at: usize) -> usize {
     const NOT_COUNTED: &[&str] = &[
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
         "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "!doctype",
     ];
     let bytes = html.as_bytes();
-    let (mut depth, mut max) = (0usize, 0usize);
+    let mut open: Vec<&str> = Vec::new();
+    let mut max = 0usize;
     let mut i = 0;
     while let Some(off) = memchr_lt(&bytes[i..]) {
         i += off + 1;
@@ -291,8 +298,8 @@ pub fn html_depth(html: &str) -> usize {
         if name_end == name_start {
             continue;
         }
-        let name = html[name_start..name_end].to_ascii_lowercase();
-        if name.starts_with("!--") || NOT_COUNTED.contains(&name.as_str()) {
+        let name = &html[name_start..name_end];
+        if name.starts_with("!--") || NOT_COUNTED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             continue;
         }
         let tag_end = bytes[name_end..]
@@ -302,10 +309,15 @@ pub fn html_depth(html: &str) -> usize {
             .unwrap_or(bytes.len());
         let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
         if closing {
-            depth = depth.saturating_sub(1);
+            if let Some(at) = open.iter().rposition(|n| n.eq_ignore_ascii_case(name)) {
+                open.truncate(at);
+            }
         } else if !self_closing {
-            depth += 1;
-            max = max.max(depth);
+            open.push(name);
+            max = max.max(open.len());
+            if max >= stop_at {
+                return max;
+            }
         }
         i = tag_end.min(bytes.len());
         if i >= bytes.len() {
@@ -434,9 +446,34 @@ mod tests {
         assert_eq!(err.kind, FailureKind::HtmlTooDeep);
         assert_eq!(
             html_depth(
-                "<html><body><p>a<p>b<br><img src=x/><div><span>x</span></div></body></html>"
+                "<html><body><p>a<p>b<br><img src=x/><div><span>x</span></div></body></html>",
+                usize::MAX
             ),
             4
+        );
+    }
+
+    #[test]
+    fn end_tags_of_elements_never_opened_do_not_hide_nesting() {
+        // Each `</x>` closes nothing, so each `<div>` nests one deeper.
+        let bypass = "<html><body>".to_string() + &"<div></x>".repeat(200_000);
+        assert_eq!(html_depth(&bypass, 600), 600, "stops counting at the cap");
+        let err = Submission::from_raw(
+            "text/html",
+            bypass.as_bytes(),
+            Hints::default(),
+            Origin::http(),
+            &Limits {
+                max_body_bytes: 4 << 20,
+                ..limits()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, FailureKind::HtmlTooDeep);
+        // An end tag closes what was opened inside its element too.
+        assert_eq!(
+            html_depth("<div><section><span>a</div><div>b</div>", usize::MAX),
+            3
         );
     }
 }

@@ -121,7 +121,7 @@ fn follow_blocking(
         .set("group.id", format!("{}-claims-table", settings.group_id))
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false");
-    apply_overrides(&mut config, settings);
+    apply_overrides(&mut config, settings)?;
     let consumer: BaseConsumer = config.create()?;
     let timeout = Duration::from_secs(5);
 

@@ -49,7 +49,12 @@ pub fn clean(sub: &Submission) -> Result<CleanArticle, Failure> {
             out.title = page.title.unwrap_or_default();
             out.authors = page.authors;
             out.published_at = page.published_at;
-            out.canonical_url = page.canonical_url;
+            // A page may name any URL as its canonical one: trusted only on
+            // the site it was fetched or submitted from, or anyone could
+            // take over (or pre-empt) another outlet's story.
+            out.canonical_url = page
+                .canonical_url
+                .filter(|c| hints.url.as_deref().is_some_and(|u| same_site(c, u)));
             out.publisher = page.site_name.unwrap_or_default();
             page.paragraphs
         }
@@ -88,4 +93,53 @@ pub fn clean(sub: &Submission) -> Result<CleanArticle, Failure> {
         out.canonical_url = hints.url.clone();
     }
     Ok(out)
+}
+
+/// Whether two URLs are on the same site: the same host, once a leading
+/// `www.`, `m.`, `amp.` or `mobile.` is set aside, or one a subdomain of
+/// the other (`edition.cnn.com` and `cnn.com`).
+pub fn same_site(a: &str, b: &str) -> bool {
+    let host = |u: &str| {
+        url::Url::parse(u).ok().and_then(|u| {
+            u.host_str().map(|h| {
+                let h = h.to_ascii_lowercase();
+                ["www.", "m.", "amp.", "mobile."]
+                    .iter()
+                    .find_map(|p| h.strip_prefix(p).map(str::to_string))
+                    .unwrap_or(h)
+            })
+        })
+    };
+    match (host(a), host(b)) {
+        (Some(a), Some(b)) => {
+            a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site;
+
+    #[test]
+    fn a_canonical_url_counts_only_on_its_own_site() {
+        assert!(same_site(
+            "https://www.reuters.com/world/story",
+            "https://reuters.com/world/story?utm=x"
+        ));
+        assert!(same_site(
+            "https://amp.cnn.com/a",
+            "https://edition.cnn.com/a"
+        ));
+        assert!(!same_site(
+            "https://www.reuters.com/world/story",
+            "https://attacker.example/x"
+        ));
+        assert!(!same_site(
+            "https://reuters.com.attacker.example/",
+            "https://reuters.com/"
+        ));
+        assert!(!same_site("https://www.reuters.com/", "not a url"));
+    }
 }
