@@ -354,9 +354,12 @@ async fn the_api_refuses_what_it_must_and_stays_up() {
             let mut buf = [0u8; 256];
             // Closed (end of stream, or reset) rather than still waiting
             // when the read timeout ends.
-            match s.read(&mut buf) {
-                Ok(_) => true,
-                Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+            loop {
+                match s.read(&mut buf) {
+                    Ok(0) => return true,
+                    Ok(n) => assert!(n <= buf.len()),
+                    Err(e) => return e.kind() == std::io::ErrorKind::ConnectionReset,
+                }
             }
         }
     });
