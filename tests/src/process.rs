@@ -97,6 +97,9 @@ impl Drop for ServiceProcess {
 }
 
 /// How many records `group` has committed on `topic` (all partitions).
+/// While a broker restarts, the group's coordinator moves and the brokers
+/// answer `NotCoordinator` (and the like) for a while: asked again until it
+/// has settled, for up to two minutes.
 pub fn committed(broker: &Broker, group: &str, topic: &str) -> i64 {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", broker.addr())
@@ -104,23 +107,35 @@ pub fn committed(broker: &Broker, group: &str, topic: &str) -> i64 {
         .set("enable.auto.commit", "false")
         .create()
         .expect("consumer");
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .expect("metadata");
-    let mut tpl = TopicPartitionList::new();
-    for t in metadata.topics() {
-        for p in t.partitions() {
-            tpl.add_partition(topic, p.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let answer = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(10))
+            .and_then(|metadata| {
+                let mut tpl = TopicPartitionList::new();
+                for t in metadata.topics() {
+                    for p in t.partitions() {
+                        tpl.add_partition(topic, p.id());
+                    }
+                }
+                consumer.committed_offsets(tpl, Duration::from_secs(10))
+            });
+        match answer {
+            Ok(offsets) => {
+                return offsets
+                    .elements()
+                    .iter()
+                    .filter_map(|e| e.offset().to_raw())
+                    .filter(|&o| o > 0)
+                    .sum()
+            }
+            Err(e) if std::time::Instant::now() < deadline => {
+                eprintln!("committed offsets of {group} on {topic} not available yet: {e}");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            Err(e) => panic!("committed offsets of {group} on {topic}: {e}"),
         }
     }
-    consumer
-        .committed_offsets(tpl, Duration::from_secs(10))
-        .expect("committed offsets")
-        .elements()
-        .iter()
-        .filter_map(|e| e.offset().to_raw())
-        .filter(|&o| o > 0)
-        .sum()
 }
 
 /// After a stage stopped mid-work: it committed some input, and its output
