@@ -207,7 +207,34 @@ fn read_units(path: &Path, limits: &Limits) -> Vec<Unit> {
             }]
         }
     };
-    let file_origin = || Origin::file(path.display().to_string());
+    units_of(
+        &name,
+        &origin,
+        bytes,
+        || Origin::file(path.display().to_string()),
+        limits,
+    )
+}
+
+/// What `ingest files` finds in a file named `name` holding `bytes`: one
+/// submission, or the reason it was refused, per article in it (for the
+/// fuzz targets, which must see exactly what the command sees).
+pub fn parse_file(name: &str, bytes: &[u8], limits: &Limits) -> Vec<Result<Submission, Failure>> {
+    units_of(name, name, bytes.to_vec(), || Origin::file(name), limits)
+        .into_iter()
+        .map(|u| u.parsed)
+        .collect()
+}
+
+/// The units in `bytes`, read as the file `name` (lower-cased) says.
+fn units_of(
+    name: &str,
+    origin: &str,
+    bytes: Vec<u8>,
+    file_origin: impl Fn() -> Origin,
+    limits: &Limits,
+) -> Vec<Unit> {
+    let origin = origin.to_string();
     if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
         return bytes
             .split(|&b| b == b'\n')
