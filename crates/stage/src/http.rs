@@ -235,6 +235,33 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readiness_follows_the_probe_all_along() {
+        let up = Arc::new(AtomicBool::new(false));
+        let readiness = Readiness::default();
+        let shutdown = Shutdown::new();
+        let following = tokio::spawn(readiness.clone().follow(
+            {
+                let up = up.clone();
+                move || up.load(Ordering::SeqCst)
+            },
+            shutdown.clone(),
+        ));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!readiness.is_ready(), "the broker is down");
+        up.store(true, Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !readiness.is_ready() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never noticed the broker back"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        shutdown.trigger();
+        following.await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panic_unknown_paths_and_methods_answer_json_and_the_server_stays_up() {
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let addr = listener.local_addr().unwrap();

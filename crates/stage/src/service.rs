@@ -293,3 +293,65 @@ impl App {
         first_error.map_or(Ok(()), Err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+
+    use super::*;
+
+    async fn app() -> App {
+        App::bind("test", "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_supervised_task_that_panics_is_restarted_and_counted() {
+        let starts = Arc::new(AtomicUsize::new(0));
+        let shutdown = Shutdown::new();
+        let app = app().await.supervised("poller", {
+            let (starts, shutdown) = (starts.clone(), shutdown.clone());
+            move |stop| {
+                let (starts, shutdown) = (starts.clone(), shutdown.clone());
+                async move {
+                    if starts.fetch_add(1, Ordering::SeqCst) == 0 {
+                        panic!("a poller bug");
+                    }
+                    // The second start runs until shutdown, which the test
+                    // then asks for.
+                    shutdown.trigger();
+                    stop.triggered().await;
+                    Ok(())
+                }
+            }
+        });
+        let metrics = app.metrics().clone();
+        app.run_until_stopped(shutdown)
+            .await
+            .expect("the service kept going");
+        assert_eq!(starts.load(Ordering::SeqCst), 2, "restarted once");
+        assert!(
+            metrics
+                .render()
+                .contains("stancewire_task_restarts_total{service=\"test\",task=\"poller\"} 1"),
+            "{}",
+            metrics.render()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_part_that_panics_stops_the_service_with_the_error() {
+        let app = app().await.task("stage", |_| async {
+            panic!("a stage bug");
+        });
+        let err = app
+            .run_until_stopped(Shutdown::new())
+            .await
+            .expect_err("a panic is an error, not a silent end");
+        assert!(format!("{err:#}").contains("a stage bug"), "{err:#}");
+    }
+}
