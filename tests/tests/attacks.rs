@@ -27,17 +27,16 @@ use stancewire_proto::v1;
 use stancewire_stage::metrics::Metrics;
 use stancewire_tests::{
     apps::{config_for, decode, spawn_ingest_with},
-    peak_rss_mb, read_topic, shared, Broker,
+    peak_rss_mb, post, read_topic, shared, Broker,
 };
 
 fn bbc(path: &str) -> String {
     std::fs::read_to_string(shared(&format!("data/corpora/bbc/{path}"))).unwrap()
 }
 
-async fn post_json(url: &str, body: &Value, client: &reqwest::Client) -> (u16, Value) {
-    let resp = client.post(url).json(body).send().await.expect("request");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+/// POSTs `body` as JSON: the status and the JSON answer.
+async fn post_json(url: &str, body: &Value) -> (u16, Value) {
+    post(url, "application/json", body.to_string()).await
 }
 
 /// Serves `router` on loopback; returns its address.
@@ -520,7 +519,6 @@ async fn a_page_cannot_claim_another_sites_story() {
     let broker = Broker::start();
     let ingest = spawn_ingest_with(&broker, |_| {}).await;
     let url = format!("{}/v1/articles", ingest.base);
-    let client = reqwest::Client::new();
     let real_url = "https://www.reuters.com/world/real-story-2025";
     let page = |text: &str| {
         let paragraphs: String = text.split("\n\n").map(|p| format!("<p>{p}</p>")).collect();
@@ -532,7 +530,6 @@ async fn a_page_cannot_claim_another_sites_story() {
     let (status, attacker) = post_json(
         &url,
         &json!({"url": "https://attacker.example/a", "html": page(&bbc("entertainment/003.txt"))}),
-        &client,
     )
     .await;
     assert_eq!(status, 202, "{attacker}");
@@ -541,7 +538,6 @@ async fn a_page_cannot_claim_another_sites_story() {
     let (status, real) = post_json(
         &url,
         &json!({"url": real_url, "html": page(&bbc("entertainment/004.txt"))}),
-        &client,
     )
     .await;
     assert_eq!(status, 202, "{real}");
@@ -588,15 +584,14 @@ async fn a_client_that_leaves_and_twins_that_wait_lose_and_double_nothing() {
         .build()
         .unwrap();
     assert!(impatient.post(&url).json(&original).send().await.is_err());
-    let client = reqwest::Client::new();
     let twin = tokio::spawn({
-        let (url, body, client) = (url.clone(), original.clone(), client.clone());
-        async move { post_json(&url, &body, &client).await }
+        let (url, body) = (url.clone(), original.clone());
+        async move { post_json(&url, &body).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let fix = tokio::spawn({
-        let (url, body, client) = (url.clone(), correction.clone(), client.clone());
-        async move { post_json(&url, &body, &client).await }
+        let (url, body) = (url.clone(), correction.clone());
+        async move { post_json(&url, &body).await }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     tokio::task::block_in_place(|| broker.restart(1));
@@ -626,7 +621,7 @@ async fn a_client_that_leaves_and_twins_that_wait_lose_and_double_nothing() {
         .map(|m| decode::<v1::Article>(m).meta.unwrap().version)
         .collect();
     assert_eq!(versions.len(), 2);
-    let (status, again) = post_json(&url, &original, &client).await;
+    let (status, again) = post_json(&url, &original).await;
     assert_eq!(
         (status, again["status"].as_str()),
         (200, Some("duplicate")),
@@ -642,15 +637,14 @@ async fn the_twin_of_a_story_that_failed_is_not_called_a_duplicate() {
     let url = format!("{}/v1/articles", ingest.base);
     let story =
         json!({"url": "https://news.example/2025/06/vote", "text": bbc("politics/030.txt")});
-    let client = reqwest::Client::new();
 
     broker.kill(1);
     let first = tokio::spawn({
-        let (url, body, client) = (url.clone(), story.clone(), client.clone());
-        async move { post_json(&url, &body, &client).await }
+        let (url, body) = (url.clone(), story.clone());
+        async move { post_json(&url, &body).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (status, twin) = post_json(&url, &story, &client).await;
+    let (status, twin) = post_json(&url, &story).await;
     let (first_status, first) = first.await.unwrap();
     assert_eq!(first_status, 503, "{first}");
     assert_eq!(
@@ -662,7 +656,7 @@ async fn the_twin_of_a_story_that_failed_is_not_called_a_duplicate() {
     // A client retries a 503; the producer reconnects within seconds.
     let deadline = Instant::now() + Duration::from_secs(90);
     let retried = loop {
-        let (status, answer) = post_json(&url, &story, &client).await;
+        let (status, answer) = post_json(&url, &story).await;
         if status != 503 || Instant::now() > deadline {
             break (status, answer);
         }
