@@ -84,6 +84,10 @@ enum Command {
     Quotes {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// After the files, print to stderr where stance-detection's time
+        /// went, phase by phase (and the whole time per file).
+        #[arg(long)]
+        profile: bool,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
@@ -218,14 +222,22 @@ fn main() -> anyhow::Result<()> {
         Command::StanceTrain(args) => stance::train::run(&args),
         Command::AttributionTrain(args) => attribution::train::run(&args),
         Command::StatementStanceTrain(args) => stance::statement_train::run(&args),
-        Command::Quotes { files, runtime } => {
+        Command::Quotes {
+            files,
+            profile,
+            runtime,
+        } => {
             let pipeline = quotes::Pipeline::load(&runtime.runtime(16))?;
             let bar = stancewire_model::progress::bar(files.len() as u64, "files");
-            for file in files {
-                println!("{}", serde_json::to_string(&pipeline.file(&file))?);
+            let started = std::time::Instant::now();
+            for file in &files {
+                println!("{}", serde_json::to_string(&pipeline.file(file))?);
                 bar.inc(1);
             }
             bar.finish_and_clear();
+            if profile {
+                eprint!("{}", pipeline.profile(started.elapsed(), files.len()));
+            }
             Ok(())
         }
         Command::SourceStances {

@@ -117,6 +117,39 @@ impl Pipeline {
         })
     }
 
+    /// Where stance-detection's time went, phase by phase, as a table, after
+    /// `files` files in `elapsed` (cleaning and NER included).
+    pub fn profile(&self, elapsed: std::time::Duration, files: usize) -> String {
+        let (articles, shares) = self.detect.phases();
+        let mut out = format!(
+            "{files} files in {:.1} s ({:.2} files/s, all three stages); \
+             stance-detection phases over {articles} articles:\n",
+            elapsed.as_secs_f64(),
+            files as f64 / elapsed.as_secs_f64().max(1e-9)
+        );
+        out += &format!(
+            "{:<28} {:>9} {:>12} {:>7}\n",
+            "phase", "seconds", "ms/article", "share"
+        );
+        for s in &shares {
+            out += &format!(
+                "{:<28} {:>9.2} {:>12.1} {:>6.1}%\n",
+                s.phase,
+                s.seconds,
+                s.per_article_ms,
+                s.fraction * 100.0
+            );
+        }
+        let total: f64 = shares.iter().map(|s| s.seconds).sum();
+        out += &format!(
+            "{:<28} {:>9.2} {:>12.1}\n",
+            "stance-detection, all",
+            total,
+            total * 1000.0 / (articles.max(1) as f64)
+        );
+        out
+    }
+
     /// What the pipeline finds in one text file.
     pub fn file(&self, path: &Path) -> FileQuotes {
         let mut out = FileQuotes {

@@ -10,6 +10,8 @@
 //!   that names them;
 //! * [`batching`]: inputs sorted by length, cut into forward passes where
 //!   padding costs least, and padded into tensors;
+//! * [`int8`]: a BERT encoder's forward pass with int8 linear layers, for
+//!   CPUs where int8 is faster than bfloat16;
 //! * [`tagger`]: a BERT word tagger (words → windows of word pieces with a
 //!   casing feature → per-word tag scores), in float or int8;
 //! * [`fine_tune`] and [`progress`]: the training loop every model of the
@@ -17,6 +19,7 @@
 
 pub mod batching;
 pub mod fine_tune;
+pub mod int8;
 pub mod precision;
 pub mod progress;
 pub mod runtime;

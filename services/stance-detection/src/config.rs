@@ -84,8 +84,8 @@ pub struct ModelSettings {
     /// Statement-stance model directory; empty: the one that ships in
     /// `models/statement-stance`.
     pub statement_path: Option<PathBuf>,
-    /// Threads, precision (`auto`, `float32`, `bfloat16`; this model has no
-    /// int8 pass) and most inputs per forward pass.
+    /// Threads, precision (`auto`, `float32`, `bfloat16`, `int8`) and most
+    /// inputs per forward pass, for all three models.
     #[serde(flatten)]
     pub runtime: Runtime,
 }

@@ -11,6 +11,7 @@ pub mod attribution;
 pub mod config;
 pub mod judge;
 pub mod model;
+pub mod phases;
 pub mod speech;
 pub mod startup;
 pub mod tracked;

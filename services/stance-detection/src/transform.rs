@@ -22,6 +22,7 @@ use crate::{
     config::{Limits, Topics},
     judge,
     model::{self, Judgement, Relation, StanceModel, StatementModel},
+    phases::{self, Clock},
     speech::{self, Speech},
     tracked::TrackedClaims,
     verdict,
@@ -33,8 +34,9 @@ pub const STAGE: &str = "stance-detection";
 /// taken to be one of the article's own claims.
 const LINK_MIN_SIMILARITY: f64 = 0.6;
 
-/// The models, with the embeddings of claims already seen (tracked claims
-/// are judged against every article; embedding them once is enough).
+/// The models, with the embeddings of the tracked claims already seen
+/// (they are judged against every article; embedding each once, alone, is
+/// enough, and alone its numbers do not depend on which article came first).
 struct Scorer {
     model: StanceModel,
     attribution: AttributionModel,
@@ -65,6 +67,7 @@ pub struct Detect {
     limits: Limits,
     topics: Topics,
     tracked: Arc<TrackedClaims>,
+    phases: phases::Totals,
 }
 
 /// The three models stance-detection runs.
@@ -118,7 +121,13 @@ impl Detect {
             limits,
             topics,
             tracked,
+            phases: phases::Totals::default(),
         }
+    }
+
+    /// Articles detected so far, and each phase's share of their time.
+    pub fn phases(&self) -> (u64, Vec<phases::Share>) {
+        self.phases.shares()
     }
 
     fn check<'a>(
@@ -163,14 +172,17 @@ impl Detect {
     pub fn detect(&self, doc: &v1::ArticleEntities) -> Result<Detected, Failure> {
         let (meta, article) = self.check(doc)?;
         let mut scorer = self.scorer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut clock = Clock::start(&self.phases);
         let paragraphs = attribution::paragraphs(article);
         let found = attribution::find(&scorer.attribution, &article.body, &paragraphs);
+        clock.lap(0);
         let Speech {
             quotes,
             claims,
             stances,
             statements,
         } = speech::analyse(doc, &found);
+        clock.lap(1);
         let index = CharIndex::new(&article.body);
         let spans: Vec<v1::Span> = article.sentences.iter().filter_map(|s| s.span).collect();
         let sentences: Vec<String> = spans
@@ -178,15 +190,23 @@ impl Detect {
             .map(|s| index.slice(s.start as usize, s.end as usize).to_string())
             .collect();
         let tracked = self.tracked.snapshot();
-        let body = scorer.model.body(sentences);
-        let headline = headline_claim(&mut scorer, article, &claims);
+        // The body, the claims and the headline, embedded together.
+        let title = headline_text(article);
+        let texts: Vec<&str> = claims
+            .iter()
+            .map(|c| c.text.as_str())
+            .chain([title.as_str()])
+            .collect();
+        let (body, mut own) = scorer.model.parts().article(sentences, &texts);
+        let title_embedded = own.pop().expect("the headline was embedded");
+        clock.lap(2);
+        let headline = headline_claim(article, &claims, &own, &title_embedded);
         let mut claims = claims;
         if !claims.iter().any(|c| c.id == headline.0) {
             claims.push(headline_as_claim(&headline));
+            own.push(title_embedded);
         }
-        // The article toward each of its own claims: they come from the
-        // article, so the related-or-not stage is skipped.
-        let own: Vec<model::Claim> = claims.iter().map(|c| scorer.claim(&c.text)).collect();
+        clock.lap(3);
         // What each source says about the claims of others, read by the model.
         let sentence_of = |s: &speech::Statement| spans.iter().position(|x| *x == s.evidence);
         let read = judge::read(&scorer.statement, &statements, &claims, &stances, |s, c| {
@@ -199,8 +219,10 @@ impl Detect {
             )
         });
         let stances = judge::merge(stances, read);
+        clock.lap(4);
         let pairs: Vec<(&model::Claim, &model::Body)> = own.iter().map(|c| (c, &body)).collect();
         let own_judged = scorer.model.parts().judge_staged(&pairs, false);
+        clock.lap(5);
         let watched: Vec<model::Claim> = tracked
             .iter()
             .map(|t| scorer.claim(t.text.trim()))
@@ -209,6 +231,7 @@ impl Detect {
             watched.iter().map(|c| (c, &body)).collect();
         let tracked_judged = scorer.model.judge(&pairs);
         drop(scorer);
+        clock.lap(6);
 
         // Each judgement weighed with what the article's sources say about
         // the claim (for a tracked claim: about the article's own claim most
@@ -317,6 +340,7 @@ impl Detect {
             article_stance,
             claim_matches,
         };
+        clock.lap(7);
         Ok(Detected {
             enriched,
             stances: stance_records,
@@ -324,33 +348,41 @@ impl Detect {
     }
 }
 
+/// The text that stands for the headline: the title, else the body's
+/// first line.
+fn headline_text(article: &v1::Article) -> String {
+    let title = article.title.trim();
+    if title.is_empty() {
+        article.body.lines().next().unwrap_or_default().trim()
+    } else {
+        title
+    }
+    .to_string()
+}
+
 /// The claim the headline is about: the article's claim most like its
-/// title (by the model's sentence embeddings), else the title itself.
+/// title (by the model's sentence embeddings, `own` for `claims` and
+/// `title` for the headline text), else the headline text itself.
 /// Returns (claim id, claim text).
 fn headline_claim(
-    scorer: &mut Scorer,
     article: &v1::Article,
     claims: &[v1::Claim],
+    own: &[model::Claim],
+    title: &model::Claim,
 ) -> (String, String) {
-    let title = article.title.trim();
     let as_title = || {
-        let text = if title.is_empty() {
-            article.body.lines().next().unwrap_or_default().trim()
-        } else {
-            title
-        };
-        (speech::claim_id(&speech::normalize(text)), text.to_string())
+        (
+            speech::claim_id(&speech::normalize(&title.text)),
+            title.text.clone(),
+        )
     };
-    if claims.is_empty() || title.is_empty() {
+    if claims.is_empty() || article.title.trim().is_empty() {
         return as_title();
     }
-    let t = scorer.claim(title);
     claims
         .iter()
-        .map(|c| {
-            let e = scorer.claim(&c.text);
-            (e.embedding.dot(&t.embedding).double_value(&[]), c)
-        })
+        .zip(own)
+        .map(|(c, e)| (e.embedding.dot(&title.embedding).double_value(&[]), c))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .filter(|(sim, _)| *sim >= 0.3)
         .map(|(_, c)| (c.id.clone(), c.text.clone()))

@@ -80,7 +80,7 @@ impl Tagger {
             "{}: {outputs} labels do not fall into {groups} groups",
             dir.display()
         );
-        let precision = runtime.precision.resolve(true)?;
+        let precision = runtime.precision.resolve();
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = TaggerNet::new(&vs.root(), &config);
         let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;

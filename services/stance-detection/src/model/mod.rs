@@ -217,11 +217,15 @@ impl StanceModel {
         )?;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let root = vs.root();
-        let embedder = Embedder::new(&(&root / net::EMBEDDER), &config);
+        let mut embedder = Embedder::new(&(&root / net::EMBEDDER), &config);
         let relate = RelateNet::new(&(&root / net::RELATE));
-        let cross = CrossNet::new(&(&root / net::CROSS), &config);
-        let precision = runtime.precision.resolve(false)?;
+        let mut cross = CrossNet::new(&(&root / net::CROSS), &config);
+        let precision = runtime.precision.resolve();
         let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;
+        if precision == Precision::Int8 {
+            embedder.quantize(&vs, &config)?;
+            cross.quantize(&vs, &config)?;
+        }
         Ok(StanceModel {
             _vs: vs,
             embedder,
@@ -300,6 +304,30 @@ impl Parts<'_> {
 
     pub fn claim(&self, text: &str) -> Claim {
         Claim::new(text, self.embed(&[text]).get(0))
+    }
+
+    /// An article's body and claims, embedded in one batch of passes (a
+    /// pass has a fixed cost, and one claim a pass paid it per claim). The
+    /// passes depend only on these texts, so the same article always gets
+    /// the same numbers.
+    pub fn article(&self, sentences: Vec<String>, claims: &[&str]) -> (Body, Vec<Claim>) {
+        let sentences: Vec<String> = sentences
+            .into_iter()
+            .take(self.settings.max_sentences)
+            .collect();
+        let texts: Vec<&str> = sentences
+            .iter()
+            .map(String::as_str)
+            .chain(claims.iter().copied())
+            .collect();
+        let all = self.embed(&texts);
+        let n = sentences.len() as i64;
+        let claims = claims
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Claim::new(text, all.get(n + i as i64)))
+            .collect();
+        (Body::new(sentences, all.narrow(0, 0, n)), claims)
     }
 
     /// Judges each (claim, body) pair; the cross-encoder runs, batched, only
@@ -447,4 +475,79 @@ fn pieces(inputs: &[Encoded]) -> Vec<(&[i64], &[i64])> {
         .iter()
         .map(|e| (e.ids.as_slice(), e.types.as_slice()))
         .collect()
+}
+
+#[cfg(test)]
+mod int8_tests {
+    //! The int8 pass (`stancewire_model::int8`) held to rust-bert's float
+    //! output on the shipped weights: the sentence embedder, the stance
+    //! cross-encoder and the statement reader.
+    use super::*;
+
+    fn runtime(precision: Precision) -> Runtime {
+        Runtime {
+            threads: 1,
+            precision,
+            batch_size: 8,
+        }
+    }
+
+    const SENTENCES: &[&str] = &[
+        "Kremlin spokesman Dmitry Peskov told reporters the Reuters report was not true.",
+        "Shares in Royal Dutch Shell fell 2 percent in London after the group cut its outlook.",
+        "The World Health Organization dismissed the report as false allegations.",
+        "No talks are taking place, a Shell spokesman said.",
+    ];
+
+    #[test]
+    fn int8_stance_model_embeds_and_judges_as_float_does() {
+        let float = StanceModel::load(&shipped_dir(), &runtime(Precision::Float32)).unwrap();
+        let int8 = StanceModel::load(&shipped_dir(), &runtime(Precision::Int8)).unwrap();
+        assert!(int8.version.ends_with("-int8"), "{}", int8.version);
+        let (a, b) = (float.parts().embed(SENTENCES), int8.parts().embed(SENTENCES));
+        let cosines: Vec<f64> = (0..SENTENCES.len() as i64)
+            .map(|i| a.get(i).dot(&b.get(i)).double_value(&[]))
+            .collect();
+        assert!(cosines.iter().all(|&c| c > 0.98), "{cosines:?}");
+
+        let body = |m: &StanceModel| m.body(SENTENCES.iter().map(|s| s.to_string()).collect());
+        let claim = "Shell is in talks to buy BG Group";
+        let judged = |m: &StanceModel| {
+            let (c, b) = (m.claim(claim), body(m));
+            m.parts().judge_staged(&[(&c, &b)], false).remove(0)
+        };
+        let (f, q) = (judged(&float), judged(&int8));
+        assert_eq!(f.relation, q.relation, "{f:?} {q:?}");
+        let gap = f
+            .probabilities
+            .iter()
+            .zip(&q.probabilities)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        assert!(gap < 0.1, "{f:?} {q:?}");
+    }
+
+    #[test]
+    fn int8_statement_reader_reads_as_float_does() {
+        let dir = statement::shipped_dir();
+        let float = StatementModel::load(&dir, &runtime(Precision::Float32)).unwrap();
+        let int8 = StatementModel::load(&dir, &runtime(Precision::Int8)).unwrap();
+        let pairs = [
+            ("Shell is in talks to buy BG Group", SENTENCES[3]),
+            (
+                "Russia plans to annex the region",
+                "Kremlin spokesman Dmitry Peskov said the report was not true.",
+            ),
+            (
+                "The company will close the plant",
+                "The company confirmed it will close the plant next year.",
+            ),
+        ];
+        for ((f, q), pair) in float.read(&pairs).iter().zip(int8.read(&pairs)).zip(pairs) {
+            let top = |p: &[f32; 3]| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b]));
+            assert_eq!(top(f), top(&q), "{pair:?}: {f:?} {q:?}");
+            let gap = f.iter().zip(&q).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+            assert!(gap < 0.1, "{pair:?}: {f:?} {q:?}");
+        }
+    }
 }

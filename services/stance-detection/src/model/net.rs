@@ -13,6 +13,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use stancewire_model::int8::Int8Bert;
 use tch::{nn, nn::Module, Kind, Tensor};
 
 use super::encode::mean_pool;
@@ -24,6 +25,41 @@ pub const CROSS: &str = "cross";
 /// Parameter groups while fine-tuning (the encoder slowly, the head fast),
 /// as the shared fine-tuning schedule sets them.
 pub use stancewire_model::fine_tune::{ENCODER_GROUP, HEAD_GROUP};
+
+/// A network's encoder: rust-bert's (training, float inference), or the
+/// int8 pass over the same weights (`stancewire_model::int8`).
+struct Encoder {
+    bert: BertModel<BertEmbeddings>,
+    int8: Option<Int8Bert>,
+}
+
+impl Encoder {
+    fn new(p: &nn::Path, config: &BertConfig) -> Encoder {
+        Encoder {
+            bert: BertModel::new_with_optional_pooler(p, config, false),
+            int8: None,
+        }
+    }
+
+    /// Runs from now on the int8 pass built from `vs`'s float weights
+    /// under `prefix`.
+    fn quantize(
+        &mut self,
+        vs: &nn::VarStore,
+        prefix: &str,
+        config: &BertConfig,
+    ) -> anyhow::Result<()> {
+        self.int8 = Some(Int8Bert::new(&vs.variables(), prefix, config)?);
+        Ok(())
+    }
+
+    fn forward_t(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
+        match &self.int8 {
+            Some(int8) => int8.forward(ids, mask, types),
+            None => bert_out(&self.bert, ids, mask, types, train),
+        }
+    }
+}
 
 fn bert_out(
     bert: &BertModel<BertEmbeddings>,
@@ -48,18 +84,26 @@ fn bert_out(
 
 /// Sentence embeddings, unit length.
 pub struct Embedder {
-    bert: BertModel<BertEmbeddings>,
+    bert: Encoder,
 }
 
 impl Embedder {
     pub fn new(p: &nn::Path, config: &BertConfig) -> Embedder {
         Embedder {
-            bert: BertModel::new_with_optional_pooler(p, config, false),
+            bert: Encoder::new(p, config),
         }
     }
 
+    /// Runs int8 from now on (weights from `vs`, where it was built).
+    pub fn quantize(&mut self, vs: &nn::VarStore, config: &BertConfig) -> anyhow::Result<()> {
+        self.bert.quantize(vs, EMBEDDER, config)
+    }
+
     pub fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor) -> Tensor {
-        let hidden = bert_out(&self.bert, ids, mask, types, false).to_kind(Kind::Float);
+        let hidden = self
+            .bert
+            .forward_t(ids, mask, types, false)
+            .to_kind(Kind::Float);
         let pooled = mean_pool(&hidden, mask);
         let norm = pooled.norm_scalaropt_dim(2, [1], true).clamp_min(1e-9);
         pooled / norm
@@ -110,7 +154,7 @@ impl RelateNet {
 
 /// agree / disagree / discuss logits from a (claim, evidence) pair.
 pub struct CrossNet {
-    bert: BertModel<BertEmbeddings>,
+    bert: Encoder,
     classifier: nn::Linear,
     dropout: f64,
 }
@@ -118,7 +162,7 @@ pub struct CrossNet {
 impl CrossNet {
     pub fn new(p: &nn::Path, config: &BertConfig) -> CrossNet {
         CrossNet {
-            bert: BertModel::new_with_optional_pooler(p / "bert", config, false),
+            bert: Encoder::new(&(p / "bert"), config),
             classifier: nn::linear(
                 p.set_group(HEAD_GROUP) / "classifier",
                 config.hidden_size,
@@ -129,8 +173,13 @@ impl CrossNet {
         }
     }
 
+    /// Runs int8 from now on (weights from `vs`, where it was built).
+    pub fn quantize(&mut self, vs: &nn::VarStore, config: &BertConfig) -> anyhow::Result<()> {
+        self.bert.quantize(vs, &format!("{CROSS}.bert"), config)
+    }
+
     pub fn forward_t(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
-        let hidden = bert_out(&self.bert, ids, mask, types, train);
+        let hidden = self.bert.forward_t(ids, mask, types, train);
         let pooled = mean_pool(&hidden, mask);
         self.classifier
             .forward(&pooled.dropout(self.dropout, train))

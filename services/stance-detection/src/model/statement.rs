@@ -41,9 +41,12 @@ impl StatementModel {
     pub fn load(dir: &Path, runtime: &Runtime) -> anyhow::Result<StatementModel> {
         let config = BertConfig::from_file(dir.join("config.json"));
         let mut vs = nn::VarStore::new(Device::Cpu);
-        let cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
-        let precision = runtime.precision.resolve(false)?;
+        let mut cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
+        let precision = runtime.precision.resolve();
         let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;
+        if precision == Precision::Int8 {
+            cross.quantize(&vs, &config)?;
+        }
         Ok(StatementModel {
             _vs: vs,
             cross,
