@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use stancewire_proto::v1;
 use stancewire_tests::{
     apps::{
-        chars, clean_corpus, decode, entity_config, produce, spawn_entity_recognition,
-        spawn_stance_detection, stance_config, track_claim,
+        chars, clean_corpus, decode, entity_config, fnc_headlines, produce,
+        spawn_entity_recognition, spawn_stance_detection, stance_config, track_claim,
     },
-    peak_rss_mb, read_topic, shared, Broker,
+    peak_rss_mb, read_topic, Broker,
 };
 
 /// Tracked claims: `fnc` FNC-1 headlines and `own` of the articles' titles.
@@ -30,19 +30,11 @@ async fn track(
     own: usize,
 ) -> (usize, Vec<String>) {
     let mut texts = Vec::new();
-    let mut reader = csv::Reader::from_path(shared("data/fnc-1/train_stances.csv")).unwrap();
-    let mut headlines: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[0].to_string())
-        .collect();
-    headlines.sort();
-    headlines.dedup();
-    let step = (headlines.len() / fnc.max(1)).max(1);
     let mut n = 0;
-    for h in headlines.iter().step_by(step).take(fnc) {
+    for h in fnc_headlines(fnc) {
         n += 1;
-        texts.push(h.clone());
-        track_claim(broker, &format!("fnc-{n}"), h).await;
+        track_claim(broker, &format!("fnc-{n}"), &h).await;
+        texts.push(h);
     }
     for a in articles
         .iter()
@@ -145,6 +137,89 @@ fn model_alone(records: &[v1::EnrichedArticle], claims: &[String]) {
     }
 }
 
+/// What the service pays per article for its table of tracked claims, at
+/// 50, 1,000 and 10,000 claims: stance-detection's own transform, in this
+/// process, on `records`' articles (FNC-1 headlines, then paragraphs of the
+/// BBC's other categories, as claims).
+fn tracked_claims_cost(records: &[v1::EnrichedArticle]) {
+    use stancewire_stance_detection::{
+        config::StanceConfig,
+        tracked::TrackedClaims,
+        transform::{Detect, Models},
+    };
+    let mut texts = fnc_headlines(usize::MAX);
+    let bbc = stancewire_tests::shared("data/corpora/bbc");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&bbc)
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        // Not the business news the articles are: claims about other stories.
+        .filter(|d| d.is_dir() && !d.ends_with("business"))
+        .flat_map(|d| std::fs::read_dir(d).unwrap())
+        .map(|f| f.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let text = stancewire_ingest::files::read_text_file(&f).unwrap_or_default();
+        texts.extend(
+            text.lines()
+                .skip(1)
+                .map(str::trim)
+                .filter(|l| (40..400).contains(&l.chars().count()))
+                .map(String::from),
+        );
+        if texts.len() >= 10_000 {
+            break;
+        }
+    }
+    let articles: Vec<&v1::ArticleEntities> = records
+        .iter()
+        .take(20)
+        .filter_map(|r| r.entities.as_ref())
+        .collect();
+    for n in [50, 1_000, 10_000] {
+        let config = StanceConfig::default();
+        let tracked = TrackedClaims::new(config.limits.max_claim_chars);
+        for (i, t) in texts.iter().take(n).enumerate() {
+            let claim = v1::TrackedClaim {
+                claim_id: format!("c{i}"),
+                text: t.clone(),
+                ..Default::default()
+            };
+            tracked.apply(&claim.claim_id.clone(), Some(claim));
+        }
+        let detect = Detect::new(
+            Models::load(&config.model).unwrap(),
+            config.limits.clone(),
+            config.topics.clone(),
+            tracked,
+        );
+        // The first article embeds every claim (once, for all the others).
+        let tracked_secs = || {
+            let (_, shares) = detect.phases();
+            shares
+                .iter()
+                .find(|s| s.phase == "tracked claims")
+                .map_or(f64::NAN, |s| s.seconds)
+        };
+        let started = Instant::now();
+        detect.detect(articles[0]).unwrap();
+        let first = started.elapsed().as_secs_f64();
+        let before = tracked_secs();
+        let started = Instant::now();
+        for a in &articles[1..] {
+            detect.detect(a).unwrap();
+        }
+        let others = (articles.len() - 1).max(1) as f64;
+        let rest = started.elapsed().as_secs_f64() / others;
+        println!(
+            "{n:>6} tracked claims: {:>7.1} ms/article, of which judging the tracked claims {:>6.1} ms; the first article {:>6.1} s (embeds every claim, once)",
+            rest * 1000.0,
+            (tracked_secs() - before) * 1000.0 / others,
+            first
+        );
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -200,5 +275,6 @@ fn main() {
             peak_rss_mb(),
         );
         model_alone(&records, &texts);
+        tracked_claims_cost(&records);
     });
 }

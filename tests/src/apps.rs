@@ -176,6 +176,22 @@ pub async fn track_claim(broker: &Broker, claim_id: &str, text: &str) {
     .await;
 }
 
+/// `n` FNC-1 headlines, spread evenly over the sorted distinct headlines of
+/// its train split: claims to track, mostly about other stories than the
+/// corpora's (what a table of tracked claims holds).
+pub fn fnc_headlines(n: usize) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(crate::shared("data/fnc-1/train_stances.csv"))
+        .expect("FNC-1 train stances");
+    let mut headlines: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("a CSV record")[0].to_string())
+        .collect();
+    headlines.sort();
+    headlines.dedup();
+    let step = (headlines.len() / n.max(1)).max(1);
+    headlines.into_iter().step_by(step).take(n).collect()
+}
+
 /// A record, decoded by its content-type header.
 pub fn decode<R: Record>(m: &OwnedMessage) -> R {
     codec::decode(

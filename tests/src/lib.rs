@@ -5,6 +5,7 @@
 
 pub mod apps;
 pub mod broker;
+pub mod chart;
 pub mod process;
 
 pub use broker::{kafka_home, Broker, KAFKA_VERSION};

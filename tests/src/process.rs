@@ -20,6 +20,41 @@ use rdkafka::{
 
 use crate::{free_port, read_topic, terminate, wait_ready, Broker};
 
+/// The three service binaries, built if need be, debug or release: the
+/// directory they are in (beside the running test's own target directory).
+pub fn service_binaries(release: bool) -> std::path::PathBuf {
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.current_dir(crate::project("")).args([
+        "build",
+        "-q",
+        "--bin",
+        "ingest",
+        "--bin",
+        "entity-recognition",
+        "--bin",
+        "stance-detection",
+    ]);
+    if release {
+        cargo.arg("--release");
+    }
+    assert!(
+        cargo.status().expect("cargo runs").success(),
+        "the services build"
+    );
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/{profile}/deps/<test> → target/{profile}
+    let debug = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("a target directory")
+        .to_path_buf();
+    if release {
+        debug.parent().expect("target/").join("release")
+    } else {
+        debug
+    }
+}
+
 /// A running service process, killed if the test ends without stopping it.
 pub struct ServiceProcess {
     child: Child,
@@ -51,6 +86,11 @@ impl ServiceProcess {
         };
         wait_ready(&process.base, Duration::from_secs(120)).await;
         process
+    }
+
+    /// The process id (for its memory, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The sum of a Prometheus counter over its labels (0 if absent).

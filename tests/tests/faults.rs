@@ -21,7 +21,6 @@
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
     path::PathBuf,
-    process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
@@ -32,39 +31,15 @@ use std::{
 use rdkafka::message::{Message, OwnedMessage};
 use stancewire_stage::topics::TopicSpec;
 use stancewire_tests::{
-    header, process::committed, process::ServiceProcess, project, read_topic, shared, Broker,
+    header, process::committed, process::service_binaries, process::ServiceProcess, read_topic,
+    shared, Broker,
 };
 
-/// The service binaries, built if need be: debug, like the tests, or
-/// release with `STANCEWIRE_FAULT_RELEASE=1` (the full variant: the model
-/// services run about three times faster).
+/// The service binaries: debug, like the tests, or release with
+/// `STANCEWIRE_FAULT_RELEASE=1` (the full variant: the model services run
+/// about three times faster).
 fn binaries() -> PathBuf {
-    let release = std::env::var("STANCEWIRE_FAULT_RELEASE").is_ok_and(|v| v == "1");
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.current_dir(project("")).args([
-        "build",
-        "-q",
-        "--bin",
-        "ingest",
-        "--bin",
-        "entity-recognition",
-        "--bin",
-        "stance-detection",
-    ]);
-    if release {
-        cargo.arg("--release");
-    }
-    assert!(
-        cargo.status().expect("cargo runs").success(),
-        "the services build"
-    );
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    if release {
-        debug.parent().unwrap().join("release")
-    } else {
-        debug
-    }
+    service_binaries(std::env::var("STANCEWIRE_FAULT_RELEASE").is_ok_and(|v| v == "1"))
 }
 
 /// A small deterministic generator for the moments of the faults.

@@ -1,0 +1,752 @@
+//! `stancewire-load`: drives the whole pipeline — a fresh Apache Kafka
+//! broker and the three services as release processes, configured as an
+//! operator configures them — with real articles, and measures what a user
+//! of it would ask: how many articles a second come out enriched, how long
+//! one takes from ingest's "accepted" to its enriched record being
+//! committed, how far behind each consuming stage falls, and how much memory
+//! each service holds, over time.
+//!
+//! Two measurements (`scripts/load` wraps this binary):
+//! * no `--rate`: the maximum throughput. `--articles` articles are posted
+//!   as fast as ingest takes them; the pipeline works off the backlog, and
+//!   the articles over the time from the first accepted to the last
+//!   enriched is the figure.
+//! * `--rate R --minutes M`: R articles a second for M minutes, then the
+//!   backlog drained; the latency percentiles are the figures.
+//!
+//! It prints a row per `--window` seconds as it goes (the progress), then a
+//! summary, writes the chart (SVG) and the figures (JSON) under `--out`,
+//! and ends with one JSON line: `articles_per_s`, `p50_ms`, `p99_ms`,
+//! `max_ms`, `max_rss_mb` and the rest.
+//!
+//! Articles are the BBC corpus's (2,225, news of BBC length), then
+//! Reuters-21578's longer stories when a run needs more; 50 FNC-1 headlines
+//! (`--claims`) are tracked, as in the stance bench.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::{ClientConfig, TopicPartitionList};
+use stancewire_proto::v1;
+use stancewire_tests::{
+    apps::{decode, fnc_headlines, track_claim},
+    chart::{self, Panel, Series},
+    free_port,
+    process::ServiceProcess,
+    project, shared, Broker,
+};
+
+#[derive(Parser, Debug)]
+#[command(about = "Drive the whole pipeline with real articles and measure it")]
+struct Args {
+    /// Articles a second to post; without it, as fast as ingest takes them
+    /// (the maximum-throughput measurement).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Minutes to post at `--rate`.
+    #[arg(long, default_value_t = 2.0)]
+    minutes: f64,
+    /// Articles the maximum-throughput measurement posts.
+    #[arg(long, default_value_t = 300)]
+    articles: usize,
+    /// Tracked claims (FNC-1 headlines).
+    #[arg(long, default_value_t = 50)]
+    claims: usize,
+    /// entity-recognition instances (one consumer group).
+    #[arg(long, default_value_t = 1)]
+    entity_instances: usize,
+    /// stance-detection instances (one consumer group); default: one per
+    /// core, each single-threaded — on 2 cores, 2 instances of 1 thread did
+    /// 2.1× the work of one with 2 threads, and 3 less than 2.
+    #[arg(long)]
+    stance_instances: Option<usize>,
+    /// stance-detection's records per batch (per transaction); default:
+    /// the service's own.
+    #[arg(long)]
+    stance_batch_size: Option<usize>,
+    /// libtorch threads of each model service instance (0: one per core).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Seconds per row of the table (and point of the chart).
+    #[arg(long, default_value_t = 10.0)]
+    window: f64,
+    /// Most minutes to wait for the backlog once posting is done.
+    #[arg(long, default_value_t = 20.0)]
+    drain_minutes: f64,
+    /// Where the chart and the figures go.
+    #[arg(long, default_value = "target/load")]
+    out: PathBuf,
+    /// Where the service binaries are.
+    #[arg(long, default_value = "target/release")]
+    bin: PathBuf,
+}
+
+/// One article to post: `title\n\nbody`, as `text/plain`.
+fn corpus(n: usize) -> Vec<String> {
+    let root = shared("data/corpora/bbc");
+    let mut categories: Vec<Vec<PathBuf>> = std::fs::read_dir(&root)
+        .expect("the BBC corpus (../shared/data/corpora/bbc)")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .map(|d| {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(d)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            files.sort();
+            files
+        })
+        .collect();
+    categories.sort();
+    // Categories in turn, so that any prefix is a mix of the news.
+    let longest = categories.iter().map(Vec::len).max().unwrap_or(0);
+    let mut out: Vec<String> = (0..longest)
+        .flat_map(|i| categories.iter().filter_map(move |c| c.get(i)))
+        .filter_map(|p| stancewire_ingest::files::read_text_file(p).ok())
+        .take(n)
+        .collect();
+    if out.len() < n {
+        out.extend(reuters(n - out.len()));
+    }
+    out
+}
+
+/// Reuters-21578 stories with a title and a body of BBC length (≥ 1,500
+/// characters), as `title\n\nbody`.
+fn reuters(n: usize) -> Vec<String> {
+    use stancewire_ingest::submission::{Content, Limits};
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared("data/corpora/reuters21578"))
+        .expect("the Reuters-21578 corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sgm"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let name = f.display().to_string();
+        for sub in stancewire_ingest::files::parse_file(&name, &bytes, &Limits::default())
+            .into_iter()
+            .flatten()
+        {
+            let (Some(title), Content::Text(body)) = (sub.hints.title, sub.content) else {
+                continue;
+            };
+            if body.chars().count() >= 1500 {
+                out.push(format!("{title}\n\n{body}"));
+                if out.len() == n {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What the run saw, shared by the poster, the reader and the sampler.
+#[derive(Default)]
+struct Log {
+    /// Posted, by the second they were posted at.
+    posted: Vec<f64>,
+    /// Accepted article ids, and when (seconds since the start).
+    accepted: HashMap<String, f64>,
+    /// Refused or unanswered posts.
+    refused: usize,
+    duplicates: usize,
+    /// First enriched record of each article id: when.
+    enriched: HashMap<String, f64>,
+    samples: Vec<Sample>,
+}
+
+/// The state of the services at one moment.
+#[derive(Clone, Debug)]
+struct Sample {
+    at: f64,
+    /// MB resident, per service (all its instances).
+    rss: [f64; 3],
+    /// Records waiting for entity-recognition and for stance-detection.
+    lag: [f64; 2],
+}
+
+const SERVICES: [&str; 3] = ["ingest", "entity-recognition", "stance-detection"];
+
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// Records of `topic` not yet committed by `group` (the end of each
+/// partition less the group's committed offset), or NaN while unknown.
+fn lag(consumer: &BaseConsumer, topic: &str) -> f64 {
+    let timeout = Duration::from_secs(5);
+    let Ok(metadata) = consumer.fetch_metadata(Some(topic), timeout) else {
+        return f64::NAN;
+    };
+    let mut tpl = TopicPartitionList::new();
+    let mut ends = 0i64;
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            tpl.add_partition(topic, p.id());
+            match consumer.fetch_watermarks(topic, p.id(), timeout) {
+                Ok((_, high)) => ends += high,
+                Err(_) => return f64::NAN,
+            }
+        }
+    }
+    if tpl.count() == 0 {
+        return f64::NAN;
+    }
+    let Ok(committed) = consumer.committed_offsets(tpl, timeout) else {
+        return f64::NAN;
+    };
+    let done: i64 = committed
+        .elements()
+        .iter()
+        .filter_map(|e| e.offset().to_raw())
+        .filter(|&o| o > 0)
+        .sum();
+    (ends - done).max(0) as f64
+}
+
+fn group_reader(broker: &Broker, group: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", broker.addr())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer")
+}
+
+/// Reads `articles.enriched` (committed records only) and notes when each
+/// article first comes out.
+async fn read_enriched(broker: String, log: Arc<Mutex<Log>>, started: Instant) {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &broker)
+        .set("group.id", format!("stancewire-load-{}", free_port()))
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("isolation.level", "read_committed")
+        .set("fetch.wait.max.ms", "10")
+        .set("topic.metadata.refresh.interval.ms", "500")
+        .create()
+        .expect("consumer");
+    consumer
+        .subscribe(&["articles.enriched"])
+        .expect("subscribe");
+    loop {
+        match consumer.recv().await {
+            Ok(m) => {
+                let at = started.elapsed().as_secs_f64();
+                let record: v1::EnrichedArticle = decode(&m.detach());
+                let id = record.meta.map(|m| m.article_id).unwrap_or_default();
+                log.lock().unwrap().enriched.entry(id).or_insert(at);
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// Posts one article; notes the answer.
+async fn post(http: &reqwest::Client, url: &str, text: String, log: &Mutex<Log>, started: Instant) {
+    let answer = http
+        .post(url)
+        .header("content-type", "text/plain")
+        .body(text)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await;
+    let at = started.elapsed().as_secs_f64();
+    let accepted = match answer {
+        Ok(r) if r.status().as_u16() == 202 => {
+            let v: serde_json::Value = r.json().await.unwrap_or_default();
+            v["article_id"].as_str().map(|id| Ok(id.to_string()))
+        }
+        Ok(r) if r.status().as_u16() == 200 => Some(Err(())),
+        _ => None,
+    };
+    let mut log = log.lock().unwrap();
+    match accepted {
+        Some(Ok(id)) => {
+            log.accepted.insert(id, at);
+        }
+        Some(Err(())) => log.duplicates += 1,
+        None => log.refused += 1,
+    }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i]
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("unknown CPU")
+        .trim()
+        .to_string();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let features: Vec<&str> = ["amx_bf16", "avx512_bf16", "avx512f", "avx2"]
+        .into_iter()
+        .filter(|f| cpu.contains(&format!(" {f}")))
+        .collect();
+    format!("{model}, {cores} cores ({})", features.join(", "))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    // Interrupted, the run is dropped: its services and broker with it.
+    tokio::select! {
+        done = run(args) => done,
+        _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; services and broker stopped"),
+        _ = terminate.recv() => anyhow::bail!("terminated; services and broker stopped"),
+    }
+}
+
+async fn run(mut args: Args) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let stance_instances = *args.stance_instances.get_or_insert(cores);
+    let bin = if args.bin.is_absolute() {
+        args.bin.clone()
+    } else {
+        project("").join(&args.bin)
+    };
+    for s in SERVICES {
+        anyhow::ensure!(
+            bin.join(s).exists(),
+            "{} not found: build the services first (scripts/load does)",
+            bin.join(s).display()
+        );
+    }
+    let n = match args.rate {
+        Some(rate) => (rate * args.minutes * 60.0).ceil() as usize,
+        None => args.articles,
+    };
+    let articles = corpus(n);
+    anyhow::ensure!(
+        articles.len() == n,
+        "the corpora hold {} articles of {n}",
+        articles.len()
+    );
+    let machine = machine();
+    let precision = stancewire_model::Precision::Auto.resolve().name();
+    eprintln!("machine: {machine}; models in {precision}");
+
+    eprintln!("starting Apache Kafka");
+    let broker = Broker::start();
+    let claims = fnc_headlines(args.claims);
+    for (i, c) in claims.iter().enumerate() {
+        track_claim(&broker, &format!("fnc-{}", i + 1), c).await;
+    }
+    let dedup = tempfile::tempdir()?;
+    let threads = args.threads.to_string();
+    let path = |s: &str| bin.join(s).display().to_string();
+    eprintln!("starting the services");
+    let ingest = ServiceProcess::start(
+        &path("ingest"),
+        &broker,
+        &[(
+            "STANCEWIRE_DEDUP__PATH",
+            dedup.path().join("dedup.sqlite").display().to_string(),
+        )],
+    )
+    .await;
+    let mut model_services: Vec<(usize, ServiceProcess)> = Vec::new();
+    for (k, count) in [(1, args.entity_instances), (2, stance_instances)] {
+        for _ in 0..count {
+            let mut env = vec![("STANCEWIRE_MODEL__THREADS", threads.clone())];
+            if let (2, Some(batch)) = (k, args.stance_batch_size) {
+                env.push(("STANCEWIRE_KAFKA__BATCH_SIZE", batch.to_string()));
+            }
+            let p = ServiceProcess::start(&path(SERVICES[k]), &broker, &env).await;
+            model_services.push((k, p));
+        }
+    }
+
+    let log = Arc::new(Mutex::new(Log::default()));
+    let started = Instant::now();
+    let reader = tokio::spawn(read_enriched(broker.addr(), log.clone(), started));
+
+    // The sampler: memory and lag once a second.
+    let pids: Vec<(usize, u32)> = std::iter::once((0, ingest.pid()))
+        .chain(model_services.iter().map(|(k, p)| (*k, p.pid())))
+        .collect();
+    let groups = [
+        (
+            group_reader(&broker, "stancewire-entity-recognition"),
+            "articles.raw",
+        ),
+        (
+            group_reader(&broker, "stancewire-stance-detection"),
+            "articles.entities",
+        ),
+    ];
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (log, sampling) = (log.clone(), sampling.clone());
+        std::thread::spawn(move || {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut rss = [0.0; 3];
+                for (k, pid) in &pids {
+                    rss[*k] += rss_mb(*pid);
+                }
+                let lag = [
+                    lag(&groups[0].0, groups[0].1),
+                    lag(&groups[1].0, groups[1].1),
+                ];
+                let at = started.elapsed().as_secs_f64();
+                log.lock().unwrap().samples.push(Sample { at, rss, lag });
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        })
+    };
+
+    // The table, a row per window, as the run goes.
+    println!(
+        "{:>7} {:>7} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "t (s)",
+        "posted",
+        "accepted",
+        "enriched",
+        "per s",
+        "p50 ms",
+        "p99 ms",
+        "lag ER",
+        "lag SD",
+        "ingest MB",
+        "ER MB",
+        "SD MB"
+    );
+    let table = {
+        let log = log.clone();
+        let window = args.window;
+        tokio::spawn(async move {
+            let mut rows = Vec::new();
+            let mut t = 0.0;
+            loop {
+                t += window;
+                tokio::time::sleep_until((started + Duration::from_secs_f64(t)).into()).await;
+                let row = row(&log.lock().unwrap(), t - window, t);
+                println!("{}", row.line());
+                rows.push(row);
+                if rows.len() > 100_000 {
+                    break rows;
+                }
+            }
+        })
+    };
+
+    // Posting.
+    let url = format!("{}/v1/articles", ingest.base);
+    let http = reqwest::Client::new();
+    match args.rate {
+        Some(rate) => {
+            let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut tasks = tokio::task::JoinSet::new();
+            for text in articles {
+                ticker.tick().await;
+                log.lock()
+                    .unwrap()
+                    .posted
+                    .push(started.elapsed().as_secs_f64());
+                let (http, url, log) = (http.clone(), url.clone(), log.clone());
+                tasks.spawn(async move { post(&http, &url, text, &log, started).await });
+            }
+            while tasks.join_next().await.is_some() {}
+        }
+        None => {
+            let queue = Arc::new(Mutex::new(articles.into_iter()));
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..4 {
+                let (http, url, log, queue) =
+                    (http.clone(), url.clone(), log.clone(), queue.clone());
+                tasks.spawn(async move {
+                    loop {
+                        let Some(text) = queue.lock().unwrap().next() else {
+                            break;
+                        };
+                        log.lock()
+                            .unwrap()
+                            .posted
+                            .push(started.elapsed().as_secs_f64());
+                        post(&http, &url, text, &log, started).await;
+                    }
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+        }
+    }
+    let posted_by = started.elapsed().as_secs_f64();
+    eprintln!("posted {n} articles in {posted_by:.1} s; waiting for the backlog");
+
+    // Until every accepted article is out, or the drain time is up.
+    let deadline = Instant::now() + Duration::from_secs_f64(args.drain_minutes * 60.0);
+    loop {
+        let out = {
+            let log = log.lock().unwrap();
+            log.accepted.keys().all(|id| log.enriched.contains_key(id))
+        };
+        if out || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let ended = started.elapsed().as_secs_f64();
+    // Until the table's row that shows the end.
+    let shown = (ended / args.window).ceil() * args.window;
+    tokio::time::sleep_until((started + Duration::from_secs_f64(shown + 0.05)).into()).await;
+    table.abort();
+    reader.abort();
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = sampler.join();
+    let log = log.lock().unwrap();
+
+    // The figures.
+    let mut latencies: Vec<f64> = log
+        .accepted
+        .iter()
+        .filter_map(|(id, a)| log.enriched.get(id).map(|e| (e - a) * 1000.0))
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let mut out_at: Vec<f64> = log
+        .accepted
+        .keys()
+        .filter_map(|id| log.enriched.get(id).copied())
+        .collect();
+    out_at.sort_by(f64::total_cmp);
+    let delivered = out_at.len();
+    let lost = log.accepted.len() - delivered;
+    let first_in = log.accepted.values().copied().fold(f64::INFINITY, f64::min);
+    let overall = if delivered > 0 {
+        delivered as f64 / (out_at[delivered - 1] - first_in).max(1e-9)
+    } else {
+        0.0
+    };
+    let peak = |k: usize| log.samples.iter().map(|s| s.rss[k]).fold(0.0f64, f64::max);
+    let rss: Vec<f64> = (0..3).map(peak).collect();
+    let max_rss = rss.iter().copied().fold(0.0f64, f64::max);
+    // Stages commit a batch at a time, so deliveries come in bursts: the
+    // rate is taken over the whole run, from the first article accepted to
+    // the last one out (the pipeline's fill included, which a longer run
+    // makes smaller).
+    let articles_per_s = overall;
+    let summary = serde_json::json!({
+        "mode": if args.rate.is_some() { "rate" } else { "max" },
+        "rate": args.rate,
+        "minutes": args.rate.map(|_| args.minutes),
+        "posted": log.posted.len(),
+        "accepted": log.accepted.len(),
+        "duplicates": log.duplicates,
+        "refused": log.refused,
+        "enriched": delivered,
+        "lost": lost,
+        "seconds": (ended * 10.0).round() / 10.0,
+        "articles_per_s": (articles_per_s * 100.0).round() / 100.0,
+        "p50_ms": percentile(&latencies, 0.5).round(),
+        "p99_ms": percentile(&latencies, 0.99).round(),
+        "max_ms": latencies.last().copied().unwrap_or(f64::NAN).round(),
+        "max_rss_mb": max_rss.round(),
+        "rss_mb": {
+            "ingest": rss[0].round(),
+            "entity-recognition": rss[1].round(),
+            "stance-detection": rss[2].round(),
+        },
+        "tracked_claims": claims.len(),
+        "entity_instances": args.entity_instances,
+        "stance_instances": stance_instances,
+        "stance_batch_size": args.stance_batch_size.unwrap_or(stancewire_stance_detection::config::BATCH_SIZE),
+        "threads": args.threads,
+        "precision": precision,
+        "machine": machine,
+    });
+
+    let name = match args.rate {
+        Some(r) => format!("load-rate-{r}-{}min", args.minutes),
+        None => "load-max".to_string(),
+    };
+    let out = if args.out.is_absolute() {
+        args.out.clone()
+    } else {
+        project("").join(&args.out)
+    };
+    std::fs::create_dir_all(&out)?;
+    let svg_path = out.join(format!("{name}.svg"));
+    std::fs::write(&svg_path, draw(&log, &summary, args.window))?;
+    std::fs::write(out.join(format!("{name}.json")), summary.to_string())?;
+
+    println!();
+    println!(
+        "{} posted, {} accepted ({} duplicates, {} refused), {} enriched, {} lost, in {:.0} s",
+        log.posted.len(),
+        log.accepted.len(),
+        log.duplicates,
+        log.refused,
+        delivered,
+        lost,
+        ended
+    );
+    println!(
+        "throughput {articles_per_s:.2} articles/s (first accepted → last enriched; posted {})",
+        match args.rate {
+            Some(r) => format!("at {r}/s"),
+            None => format!("at once, {} articles", log.posted.len()),
+        }
+    );
+    println!(
+        "latency, accepted → enriched committed: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        summary["p50_ms"].as_f64().unwrap_or(f64::NAN),
+        summary["p99_ms"].as_f64().unwrap_or(f64::NAN),
+        summary["max_ms"].as_f64().unwrap_or(f64::NAN),
+    );
+    println!(
+        "peak RSS: ingest {:.0} MB, entity-recognition {:.0} MB, stance-detection {:.0} MB",
+        rss[0], rss[1], rss[2]
+    );
+    println!("chart: {}", svg_path.display());
+    drop(log);
+    drop(ingest);
+    drop(model_services);
+    println!("{summary}");
+    anyhow::ensure!(
+        lost == 0,
+        "{lost} accepted articles did not come out enriched within --drain-minutes"
+    );
+    Ok(())
+}
+
+/// One row of the table: the window `from..to`.
+struct Row {
+    to: f64,
+    posted: usize,
+    accepted: usize,
+    enriched: usize,
+    per_s: f64,
+    p50: f64,
+    p99: f64,
+    lag: [f64; 2],
+    rss: [f64; 3],
+}
+
+fn row(log: &Log, from: f64, to: f64) -> Row {
+    let mut window: Vec<f64> = log
+        .enriched
+        .iter()
+        .filter(|(_, &e)| e > from && e <= to)
+        .filter_map(|(id, e)| log.accepted.get(id).map(|a| (e - a) * 1000.0))
+        .collect();
+    window.sort_by(f64::total_cmp);
+    let sample = log.samples.iter().rev().find(|s| s.at <= to);
+    Row {
+        to,
+        posted: log.posted.iter().filter(|&&p| p <= to).count(),
+        accepted: log.accepted.values().filter(|&&a| a <= to).count(),
+        enriched: log.enriched.values().filter(|&&e| e <= to).count(),
+        per_s: window.len() as f64 / (to - from).max(1e-9),
+        p50: percentile(&window, 0.5),
+        p99: percentile(&window, 0.99),
+        lag: sample.map_or([f64::NAN; 2], |s| s.lag),
+        rss: sample.map_or([f64::NAN; 3], |s| s.rss),
+    }
+}
+
+impl Row {
+    fn line(&self) -> String {
+        format!(
+            "{:>7.0} {:>7} {:>8} {:>8} {:>9.2} {:>8.0} {:>8.0} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>9.0}",
+            self.to,
+            self.posted,
+            self.accepted,
+            self.enriched,
+            self.per_s,
+            self.p50,
+            self.p99,
+            self.lag[0],
+            self.lag[1],
+            self.rss[0],
+            self.rss[1],
+            self.rss[2]
+        )
+    }
+}
+
+/// The chart: throughput, latency, lag and memory over the run.
+fn draw(log: &Log, summary: &serde_json::Value, window: f64) -> String {
+    let end = log.samples.last().map_or(0.0, |s| s.at);
+    let rows: Vec<Row> = (1..=((end / window).ceil() as usize))
+        .map(|i| row(log, (i - 1) as f64 * window, i as f64 * window))
+        .collect();
+    let series = |name: &str, f: &dyn Fn(&Row) -> f64| Series {
+        name: name.to_string(),
+        points: rows.iter().map(|r| (r.to, f(r))).collect(),
+    };
+    let sampled = |name: &str, f: &dyn Fn(&Sample) -> f64| Series {
+        name: name.to_string(),
+        points: log.samples.iter().map(|s| (s.at, f(s))).collect(),
+    };
+    let posted_per_s = |r: &Row| {
+        log.posted
+            .iter()
+            .filter(|&&p| p > r.to - window && p <= r.to)
+            .count() as f64
+            / window
+    };
+    let panels = [
+        Panel {
+            title: "throughput".into(),
+            unit: "articles/s".into(),
+            series: vec![
+                series("posted", &posted_per_s),
+                series("enriched", &|r| r.per_s),
+            ],
+        },
+        Panel {
+            title: "latency, accepted → enriched".into(),
+            unit: "ms".into(),
+            series: vec![series("p50", &|r| r.p50), series("p99", &|r| r.p99)],
+        },
+        Panel {
+            title: "consumer lag".into(),
+            unit: "records".into(),
+            series: vec![
+                sampled("entity-recognition", &|s| s.lag[0]),
+                sampled("stance-detection", &|s| s.lag[1]),
+            ],
+        },
+        Panel {
+            title: "resident memory".into(),
+            unit: "MB".into(),
+            series: (0..3)
+                .map(|k| sampled(SERVICES[k], &|s| s.rss[k]))
+                .collect(),
+        },
+    ];
+    let title = format!(
+        "stancewire load ({}): {} articles/s, p50 {} ms, p99 {} ms — {}",
+        summary["mode"].as_str().unwrap_or_default(),
+        summary["articles_per_s"],
+        summary["p50_ms"],
+        summary["p99_ms"],
+        summary["machine"].as_str().unwrap_or_default(),
+    );
+    chart::svg(&title, "seconds since the start", &panels)
+}
