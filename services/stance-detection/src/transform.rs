@@ -34,28 +34,34 @@ pub const STAGE: &str = "stance-detection";
 /// taken to be one of the article's own claims.
 const LINK_MIN_SIMILARITY: f64 = 0.6;
 
-/// The models, with the embeddings of the tracked claims already seen
-/// (they are judged against every article; embedding each once, alone, is
-/// enough, and alone its numbers do not depend on which article came first).
+/// The models, with the tracked claims already seen, ready to judge (they
+/// are judged against every article: embedding each once, alone, is enough,
+/// and alone its numbers do not depend on which article came first).
 struct Scorer {
     model: StanceModel,
     attribution: AttributionModel,
     statement: StatementModel,
-    claim_embeddings: HashMap<String, Vec<f32>>,
+    claims: HashMap<String, model::Claim>,
 }
 
 impl Scorer {
-    fn claim(&mut self, text: &str) -> model::Claim {
-        if let Some(e) = self.claim_embeddings.get(text) {
-            return model::Claim::new(text, tch::Tensor::from_slice(e));
+    /// Prepares the claims of `texts` not seen yet.
+    fn remember(&mut self, texts: &[&str]) {
+        let new: Vec<&str> = texts
+            .iter()
+            .copied()
+            .filter(|t| !self.claims.contains_key(*t))
+            .collect();
+        if new.is_empty() {
+            return;
         }
-        let c = self.model.claim(text);
-        if self.claim_embeddings.len() > 100_000 {
-            self.claim_embeddings.clear();
+        if self.claims.len() + new.len() > 100_000 {
+            self.claims.clear();
         }
-        let e: Vec<f32> = Vec::try_from(&c.embedding).unwrap_or_default();
-        self.claim_embeddings.insert(text.to_string(), e);
-        c
+        for text in new {
+            let claim = self.model.claim(text);
+            self.claims.insert(text.to_string(), claim);
+        }
     }
 }
 
@@ -116,7 +122,7 @@ impl Detect {
                 model,
                 attribution,
                 statement,
-                claim_embeddings: HashMap::new(),
+                claims: HashMap::new(),
             }),
             limits,
             topics,
@@ -223,28 +229,22 @@ impl Detect {
         let pairs: Vec<(&model::Claim, &model::Body)> = own.iter().map(|c| (c, &body)).collect();
         let own_judged = scorer.model.parts().judge_staged(&pairs, false);
         clock.lap(5);
-        let watched: Vec<model::Claim> = tracked
-            .iter()
-            .map(|t| scorer.claim(t.text.trim()))
-            .collect();
+        let texts: Vec<&str> = tracked.iter().map(|t| t.text.trim()).collect();
+        scorer.remember(&texts);
+        let watched: Vec<&model::Claim> = texts.iter().map(|t| &scorer.claims[*t]).collect();
         let pairs: Vec<(&model::Claim, &model::Body)> =
-            watched.iter().map(|c| (c, &body)).collect();
+            watched.iter().map(|c| (*c, &body)).collect();
         let tracked_judged = scorer.model.judge(&pairs);
-        drop(scorer);
-        clock.lap(6);
-
-        // Each judgement weighed with what the article's sources say about
-        // the claim (for a tracked claim: about the article's own claim most
-        // like it, if one is close enough).
-        let own_judged: Vec<Judgement> = claims
-            .iter()
-            .zip(&own_judged)
-            .map(|(c, j)| verdict::blend(j, verdict::of_sources(c, &stances)))
-            .collect();
+        // Each tracked claim the article is about weighed with what its
+        // sources say about the article's own claim most like it, if one is
+        // close enough (an unrelated judgement stays as it is: most of them).
         let tracked_judged: Vec<Judgement> = watched
             .iter()
             .zip(&tracked_judged)
             .map(|(w, j)| {
+                if j.relation == Relation::Unrelated {
+                    return j.clone();
+                }
                 let linked = own
                     .iter()
                     .zip(&claims)
@@ -256,6 +256,16 @@ impl Detect {
                     linked.and_then(|(_, c)| verdict::of_sources(c, &stances)),
                 )
             })
+            .collect();
+        drop(scorer);
+        clock.lap(6);
+
+        // Each judgement weighed with what the article's sources say about
+        // the claim.
+        let own_judged: Vec<Judgement> = claims
+            .iter()
+            .zip(&own_judged)
+            .map(|(c, j)| verdict::blend(j, verdict::of_sources(c, &stances)))
             .collect();
 
         let evidence_span = |j: &Judgement| j.evidence.first().and_then(|&i| spans.get(i).copied());

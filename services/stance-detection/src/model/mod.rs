@@ -71,6 +71,8 @@ pub struct Body {
     /// Unit sentence embeddings `[sentences, hidden]`.
     pub embeddings: Tensor,
     bags: Vec<Bag>,
+    /// Each sentence's `cue_bonus`, found once for all the claims.
+    cues: Vec<f32>,
     all: Bag,
     lead: Bag,
 }
@@ -147,6 +149,41 @@ pub fn similarities(claim: &Claim, body: &Body) -> Vec<f32> {
     Vec::try_from(body.embeddings.mv(&claim.embedding)).unwrap_or_default()
 }
 
+/// `similarities` of every pair, the pairs that share a body (every tracked
+/// claim against one article) in one product: one pass over thousands of
+/// claims instead of one small product each.
+pub fn all_similarities(pairs: &[(&Claim, &Body)]) -> Vec<Vec<f32>> {
+    let mut groups: Vec<(&Body, Vec<usize>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<*const Body, usize> = Default::default();
+    for (i, (_, body)) in pairs.iter().enumerate() {
+        let g = *group_of.entry(*body as *const Body).or_insert_with(|| {
+            groups.push((body, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
+    let mut out: Vec<Vec<f32>> = vec![Vec::new(); pairs.len()];
+    for (body, members) in groups {
+        let n = body.sentences.len();
+        if n == 0 {
+            continue;
+        }
+        let claims: Vec<&Tensor> = members.iter().map(|&i| &pairs[i].0.embedding).collect();
+        let product = Tensor::stack(&claims, 0)
+            .to_kind(body.embeddings.kind())
+            .matmul(&body.embeddings.tr());
+        let flat: Vec<f32> =
+            Vec::try_from(product.to_kind(Kind::Float).contiguous().view([-1])).unwrap_or_default();
+        for (row, &i) in members.iter().enumerate() {
+            out[i] = flat
+                .get(row * n..(row + 1) * n)
+                .unwrap_or_default()
+                .to_vec();
+        }
+    }
+    out
+}
+
 /// The relatedness features of a pair (see `net::FEATURES`), given its
 /// `similarities`.
 pub fn features(claim: &Claim, body: &Body, sims: &[f32]) -> [f32; net::FEATURES as usize] {
@@ -180,7 +217,7 @@ pub fn evidence(body: &Body, sims: &[f32], k: usize) -> Vec<usize> {
     let mut order: Vec<(usize, f32)> = sims
         .iter()
         .enumerate()
-        .map(|(i, s)| (i, s + cue_bonus(&body.sentences[i])))
+        .map(|(i, s)| (i, s + body.cues[i]))
         .collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     order.into_iter().take(k).map(|(i, _)| i).collect()
@@ -339,7 +376,7 @@ impl Parts<'_> {
     /// As `judge`, but with `stage_one` false every pair is taken as
     /// related (for data where each text is about its target by design).
     pub fn judge_staged(&self, pairs: &[(&Claim, &Body)], stage_one: bool) -> Vec<Judgement> {
-        let sims: Vec<Vec<f32>> = pairs.iter().map(|(c, b)| similarities(c, b)).collect();
+        let sims = all_similarities(pairs);
         let related: Vec<f32> = if !stage_one {
             vec![1.0; pairs.len()]
         } else if pairs.is_empty() {
@@ -409,6 +446,7 @@ impl Body {
             }
         }
         Body {
+            cues: sentences.iter().map(|s| cue_bonus(s)).collect(),
             sentences,
             embeddings,
             bags,
@@ -504,7 +542,10 @@ mod int8_tests {
         let float = StanceModel::load(&shipped_dir(), &runtime(Precision::Float32)).unwrap();
         let int8 = StanceModel::load(&shipped_dir(), &runtime(Precision::Int8)).unwrap();
         assert!(int8.version.ends_with("-int8"), "{}", int8.version);
-        let (a, b) = (float.parts().embed(SENTENCES), int8.parts().embed(SENTENCES));
+        let (a, b) = (
+            float.parts().embed(SENTENCES),
+            int8.parts().embed(SENTENCES),
+        );
         let cosines: Vec<f64> = (0..SENTENCES.len() as i64)
             .map(|i| a.get(i).dot(&b.get(i)).double_value(&[]))
             .collect();
@@ -546,7 +587,11 @@ mod int8_tests {
         for ((f, q), pair) in float.read(&pairs).iter().zip(int8.read(&pairs)).zip(pairs) {
             let top = |p: &[f32; 3]| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b]));
             assert_eq!(top(f), top(&q), "{pair:?}: {f:?} {q:?}");
-            let gap = f.iter().zip(&q).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+            let gap = f
+                .iter()
+                .zip(&q)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max);
             assert!(gap < 0.1, "{pair:?}: {f:?} {q:?}");
         }
     }
