@@ -343,28 +343,22 @@ impl Parts<'_> {
         Claim::new(text, self.embed(&[text]).get(0))
     }
 
-    /// An article's body and claims, embedded in one batch of passes (a
-    /// pass has a fixed cost, and one claim a pass paid it per claim). The
-    /// passes depend only on these texts, so the same article always gets
-    /// the same numbers.
+    /// An article's body and claims: the sentences in one batch of passes,
+    /// the claims in another (a pass has a fixed cost, and one claim a pass
+    /// paid it per claim). Apart, because int8 quantizes a pass's
+    /// activations with one scale: a claim read beside long sentences came
+    /// out a little different, enough to flip which claim is most like the
+    /// headline. The passes depend only on the article's own texts, so the
+    /// same article always gets the same numbers.
     pub fn article(&self, sentences: Vec<String>, claims: &[&str]) -> (Body, Vec<Claim>) {
-        let sentences: Vec<String> = sentences
-            .into_iter()
-            .take(self.settings.max_sentences)
-            .collect();
-        let texts: Vec<&str> = sentences
-            .iter()
-            .map(String::as_str)
-            .chain(claims.iter().copied())
-            .collect();
-        let all = self.embed(&texts);
-        let n = sentences.len() as i64;
+        let body = self.body(sentences);
+        let embedded = self.embed(claims);
         let claims = claims
             .iter()
             .enumerate()
-            .map(|(i, text)| Claim::new(text, all.get(n + i as i64)))
+            .map(|(i, text)| Claim::new(text, embedded.get(i as i64)))
             .collect();
-        (Body::new(sentences, all.narrow(0, 0, n)), claims)
+        (body, claims)
     }
 
     /// Judges each (claim, body) pair; the cross-encoder runs, batched, only
