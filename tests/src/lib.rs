@@ -130,17 +130,18 @@ pub async fn wait_ready(base: &str, timeout: Duration) {
 
 /// Peak resident memory of this process so far (VmHWM), in MB.
 pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+    status_mb("self", "VmHWM").unwrap_or(f64::NAN)
+}
+
+/// A memory figure of `/proc/{process}/status` (`VmRSS`, `VmHWM`, …), in MB;
+/// `None` if the process is gone.
+pub fn status_mb(process: &str, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.split(':').next() == Some(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// Sends SIGTERM to a service process and waits for it to exit; panics if it

@@ -14,6 +14,7 @@ use std::{
 
 use rdkafka::{
     consumer::{BaseConsumer, Consumer},
+    error::KafkaResult,
     message::Message,
     ClientConfig, TopicPartitionList,
 };
@@ -136,39 +137,47 @@ impl Drop for ServiceProcess {
     }
 }
 
+/// A client that reads `group`'s committed offsets; it never joins the
+/// group nor commits.
+pub fn group_reader(broker: &Broker, group: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", broker.addr())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer")
+}
+
+/// How many records the reader's group has committed on `topic` (all its
+/// partitions), asked once.
+pub fn committed_once(reader: &BaseConsumer, topic: &str) -> KafkaResult<i64> {
+    let timeout = Duration::from_secs(10);
+    let metadata = reader.fetch_metadata(Some(topic), timeout)?;
+    let mut tpl = TopicPartitionList::new();
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            tpl.add_partition(topic, p.id());
+        }
+    }
+    let offsets = reader.committed_offsets(tpl, timeout)?;
+    Ok(offsets
+        .elements()
+        .iter()
+        .filter_map(|e| e.offset().to_raw())
+        .filter(|&o| o > 0)
+        .sum())
+}
+
 /// How many records `group` has committed on `topic` (all partitions).
 /// While a broker restarts, the group's coordinator moves and the brokers
 /// answer `NotCoordinator` (and the like) for a while: asked again until it
 /// has settled, for up to two minutes.
 pub fn committed(broker: &Broker, group: &str, topic: &str) -> i64 {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", broker.addr())
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
+    let reader = group_reader(broker, group);
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
-        let answer = consumer
-            .fetch_metadata(Some(topic), Duration::from_secs(10))
-            .and_then(|metadata| {
-                let mut tpl = TopicPartitionList::new();
-                for t in metadata.topics() {
-                    for p in t.partitions() {
-                        tpl.add_partition(topic, p.id());
-                    }
-                }
-                consumer.committed_offsets(tpl, Duration::from_secs(10))
-            });
-        match answer {
-            Ok(offsets) => {
-                return offsets
-                    .elements()
-                    .iter()
-                    .filter_map(|e| e.offset().to_raw())
-                    .filter(|&o| o > 0)
-                    .sum()
-            }
+        match committed_once(&reader, topic) {
+            Ok(n) => return n,
             Err(e) if std::time::Instant::now() < deadline => {
                 eprintln!("committed offsets of {group} on {topic} not available yet: {e}");
                 std::thread::sleep(Duration::from_secs(1));

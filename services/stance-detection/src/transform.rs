@@ -196,7 +196,8 @@ impl Detect {
             .map(|s| index.slice(s.start as usize, s.end as usize).to_string())
             .collect();
         let tracked = self.tracked.snapshot();
-        // The body, the claims and the headline, embedded together.
+        // The body's sentences in one batch of passes; the claims and the
+        // headline in another (`Parts::article`).
         let title = headline_text(article);
         let texts: Vec<&str> = claims
             .iter()

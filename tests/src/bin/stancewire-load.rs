@@ -30,14 +30,14 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
-use rdkafka::{ClientConfig, TopicPartitionList};
+use rdkafka::ClientConfig;
 use stancewire_proto::v1;
 use stancewire_tests::{
     apps::{decode, fnc_headlines, track_claim},
     chart::{self, Panel, Series},
     free_port,
-    process::ServiceProcess,
-    project, shared, Broker,
+    process::{committed_once, group_reader, ServiceProcess},
+    project, shared, status_mb, Broker,
 };
 
 #[derive(Parser, Debug)]
@@ -174,58 +174,33 @@ struct Sample {
 
 const SERVICES: [&str; 3] = ["ingest", "entity-recognition", "stance-detection"];
 
+/// MB resident of a service process (0 once it is gone).
 fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+    status_mb(&pid.to_string(), "VmRSS").unwrap_or(0.0)
 }
 
-/// Records of `topic` not yet committed by `group` (the end of each
-/// partition less the group's committed offset), or NaN while unknown.
-fn lag(consumer: &BaseConsumer, topic: &str) -> f64 {
+/// Records of `topic` not yet committed by the reader's group (the end of
+/// each partition less the group's committed offset), or NaN while unknown.
+fn lag(reader: &BaseConsumer, topic: &str) -> f64 {
     let timeout = Duration::from_secs(5);
-    let Ok(metadata) = consumer.fetch_metadata(Some(topic), timeout) else {
+    let Ok(metadata) = reader.fetch_metadata(Some(topic), timeout) else {
         return f64::NAN;
     };
-    let mut tpl = TopicPartitionList::new();
     let mut ends = 0i64;
+    let mut partitions = 0;
     for t in metadata.topics() {
         for p in t.partitions() {
-            tpl.add_partition(topic, p.id());
-            match consumer.fetch_watermarks(topic, p.id(), timeout) {
+            partitions += 1;
+            match reader.fetch_watermarks(topic, p.id(), timeout) {
                 Ok((_, high)) => ends += high,
                 Err(_) => return f64::NAN,
             }
         }
     }
-    if tpl.count() == 0 {
-        return f64::NAN;
+    match committed_once(reader, topic) {
+        Ok(done) if partitions > 0 => (ends - done).max(0) as f64,
+        _ => f64::NAN,
     }
-    let Ok(committed) = consumer.committed_offsets(tpl, timeout) else {
-        return f64::NAN;
-    };
-    let done: i64 = committed
-        .elements()
-        .iter()
-        .filter_map(|e| e.offset().to_raw())
-        .filter(|&o| o > 0)
-        .sum();
-    (ends - done).max(0) as f64
-}
-
-fn group_reader(broker: &Broker, group: &str) -> BaseConsumer {
-    ClientConfig::new()
-        .set("bootstrap.servers", broker.addr())
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer")
 }
 
 /// Reads `articles.enriched` (committed records only) and notes when each
