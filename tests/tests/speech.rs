@@ -445,6 +445,33 @@ fn according_to_names_the_speaker_by_name_or_by_role() {
 }
 
 #[test]
+fn an_unnamed_representative_speaks_for_the_one_represented() {
+    let doc = tag("Taylor Swift cancelled her concert in Paris on Friday.\n\n\
+         The singer's reps told reporters that she had a throat infection.\n\n\
+         Her publicist said that the tour would resume in May.\n\n\
+         Ticketmaster said that refunds would be paid within a week. The company's spokesman said \
+         that no other dates were affected.");
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let swift = entity_id(&doc, "Taylor Swift");
+    for starts in ["she had a throat infection", "the tour would resume"] {
+        let q = quote(&speech, QuoteKind::Reported, starts);
+        assert_eq!(q.speaker_entity_id, swift, "{starts}: {q:?}");
+    }
+    let q = quote(&speech, QuoteKind::Reported, "no other dates");
+    assert_eq!(
+        q.speaker_entity_id,
+        entity_id(&doc, "Ticketmaster"),
+        "{q:?}"
+    );
+    assert_eq!(
+        chars(&doc, q.source_span.as_ref()),
+        "The company's spokesman",
+        "the mention is kept as written"
+    );
+}
+
+#[test]
 fn pronouns_resolve_to_the_latest_person() {
     let doc = tag(
         "Angela Merkel arrived in Paris on Tuesday for a two-day visit.\n\n\

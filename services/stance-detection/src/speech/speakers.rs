@@ -4,8 +4,11 @@
 //! other records can join on, and articles name the same speaker many ways:
 //! by name ("Kremlin spokesman Dmitry Peskov"), by role ("the Kremlin
 //! representative" for a man introduced as "Kremlin spokesman"), or by
-//! pronoun ("he said"). Phrases are resolved in text order, so a role or a
-//! pronoun can fall back on the speakers and subjects already seen.
+//! pronoun ("he said"). Someone who speaks for another and is not named
+//! ("his reps", "the actor's publicist", "Shell's spokesman") stands for the
+//! one they speak for: the stance is the principal's. Phrases are resolved in
+//! text order, so a role or a pronoun can fall back on the speakers and
+//! subjects already seen.
 //! Whatever cannot be resolved keeps its phrase as the speaker's name.
 
 use std::ops::Range;
@@ -15,10 +18,10 @@ use stancewire_proto::v1::EntityType;
 use super::attribution::{Attribution, Kind, SpeakerRef};
 use super::cast::Cast;
 use super::lexicon::{
-    is_determiner, is_organisation_noun, is_person_noun, is_report_noun, is_stop_word, pronoun,
-    role_family,
+    is_determiner, is_organisation_noun, is_person_noun, is_report_noun, is_representative,
+    is_stop_word, pronoun, role_family,
 };
-use super::text::Text;
+use super::text::{Text, Token};
 
 /// A resolved speaker: an entity of the article, or a name only.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -158,6 +161,7 @@ impl Resolver<'_, '_> {
     fn phrase(&mut self, range: &Range<usize>, nominal: bool) -> Speaker {
         let entity = self
             .named(range, EntityType::Per)
+            .or_else(|| self.by_principal(range))
             .or_else(|| self.by_role(range))
             .or_else(|| self.named_group(range))
             .or_else(|| self.by_relative(range));
@@ -290,6 +294,39 @@ impl Resolver<'_, '_> {
             .or_else(|| self.named(range, EntityType::Loc))
     }
 
+    /// "his reps", "the actor's publicist", "Shell's spokesman", "Trump's
+    /// lawyers": an unnamed representative stands for the one whose
+    /// representative they are — the possessor, resolved as a phrase of its
+    /// own (a name, an organisation, a description or a pronoun). A
+    /// representative without a possessor ("a spokesman") is left to the
+    /// role and organisation rules.
+    fn by_principal(&self, range: &Range<usize>) -> Option<usize> {
+        let words: Vec<Token> = self
+            .text
+            .tokens(range)
+            .into_iter()
+            .filter(|t| t.word)
+            .collect();
+        let (head, before) = words.split_last()?;
+        if !is_representative(&self.text.lower(head)) {
+            return None;
+        }
+        let possessor = before.iter().rposition(|t| {
+            let word = self.text.lower(t);
+            word.ends_with("'s") || word.ends_with("s'") || possessive_pronoun(&word).is_some()
+        })?;
+        let word = self.text.lower(&before[possessor]);
+        if let Some(person) = possessive_pronoun(&word) {
+            return self
+                .antecedent(before[possessor].range.start, person)
+                .and_then(|s| s.entity);
+        }
+        let owner = words[0].range.start..before[possessor].range.end;
+        self.named(&owner, EntityType::Per)
+            .or_else(|| self.named_group(&owner))
+            .or_else(|| self.by_description(&owner))
+    }
+
     /// "he said": the latest person who spoke or was a sentence's subject;
     /// "it said": the latest organisation or place that spoke.
     fn by_pronoun(&self, range: &Range<usize>) -> Option<Speaker> {
@@ -298,15 +335,21 @@ impl Resolver<'_, '_> {
             return None;
         };
         let person = pronoun(&self.text.lower(token))?;
+        self.antecedent(range.start, person)
+    }
+
+    /// The speaker or sentence subject a pronoun at `at` refers to: the
+    /// latest person (or organisation or place) before it.
+    fn antecedent(&self, at: usize, person: bool) -> Option<Speaker> {
         let spoken = self
             .spoken
             .iter()
-            .filter(|s| s.at < range.start && s.person == person)
+            .filter(|s| s.at < at && s.person == person)
             .map(|s| (s.at, s.speaker.clone()));
         let subjects = self
             .subjects
             .iter()
-            .filter(|(at, e)| *at < range.start && self.cast.is_person(*e) == person)
+            .filter(|(seen, e)| *seen < at && self.cast.is_person(*e) == person)
             .map(|&(at, e)| {
                 let name = self.cast.entities[e].name.clone();
                 (
@@ -410,6 +453,15 @@ impl RoleWords {
             .filter(|m| role.modifiers.iter().any(|r| related(m, r)))
             .count();
         (self.modifiers.is_empty() || shared > 0).then_some(shared)
+    }
+}
+
+/// "his", "her" name a person's possession; "its", "their" a group's.
+fn possessive_pronoun(word: &str) -> Option<bool> {
+    match word {
+        "his" | "her" => Some(true),
+        "its" | "their" => Some(false),
+        _ => None,
     }
 }
 
