@@ -224,8 +224,11 @@ fn most_confident<'a>(mentions: impl Iterator<Item = &'a Mention>) -> Option<Ent
         .map(|(k, _)| k)
 }
 
-/// The canonical name: for a person the fullest name, otherwise the most
-/// frequent form (then the longest, then the first).
+/// The canonical name: for a person the fullest name the article uses more
+/// than once ("Macaulay Culkin" over a one-off "Macaulay Culkin Resurfaces"
+/// from a title-case link line, "Donald Trump" over "Donald J. Trump"), else
+/// the fullest name; otherwise the most frequent form (then the longest,
+/// then the first).
 pub(crate) fn canonical_and_aliases(g: &Group, mentions: &[Mention]) -> (String, Vec<String>) {
     let mut forms: Vec<(String, usize, usize)> = Vec::new(); // (text, count, first)
     for &i in &g.mentions {
@@ -244,7 +247,12 @@ pub(crate) fn canonical_and_aliases(g: &Group, mentions: &[Mention]) -> (String,
             .then(a.2.cmp(&b.2))
     });
     let canonical = if g.kind == EntityType::Per {
-        aliases[0].0.clone()
+        aliases
+            .iter()
+            .find(|a| a.1 > 1 && words(&a.0) > 1)
+            .unwrap_or(&aliases[0])
+            .0
+            .clone()
     } else {
         forms
             .iter()
@@ -318,6 +326,26 @@ mod tests {
         assert_eq!(groups.len(), 1, "one person");
         assert_eq!(groups[0].kind, Per);
         assert_eq!(groups[0].mentions.len(), 4);
+    }
+
+    #[test]
+    fn a_person_is_named_by_the_fullest_name_used_more_than_once() {
+        use EntityType::Per;
+        let ms = mentions(&[
+            ("Macaulay Culkin Resurfaces", Per, 0.9),
+            ("Macaulay Culkin", Per, 1.0),
+            ("Culkin", Per, 1.0),
+            ("Macaulay Culkin", Per, 1.0),
+        ]);
+        let groups = group(&ms);
+        assert_eq!(groups.len(), 1);
+        let (canonical, aliases) = canonical_and_aliases(&groups[0], &ms);
+        assert_eq!(canonical, "Macaulay Culkin");
+        assert_eq!(aliases[0], "Macaulay Culkin Resurfaces");
+        // Used once each, the fullest name wins.
+        let ms = mentions(&[("Peskov", Per, 1.0), ("Dmitry Peskov", Per, 1.0)]);
+        let groups = group(&ms);
+        assert_eq!(canonical_and_aliases(&groups[0], &ms).0, "Dmitry Peskov");
     }
 
     #[test]
