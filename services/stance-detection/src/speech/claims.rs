@@ -132,9 +132,12 @@ pub(crate) fn judges_another(text: &Text, content: &Range<usize>) -> bool {
         .filter(|t| t.word)
         .map(|t| text.lower(t))
         .collect();
-    let points_back = words
-        .first()
-        .is_some_and(|w| matches!(w.as_str(), "that" | "this" | "it" | "these" | "those"));
+    let points_back = words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "that" | "this" | "it" | "these" | "those" | "they"
+        )
+    });
     let names_report = words.iter().any(|w| is_report_noun(w) || cue(w).is_some());
     let verdict = words.iter().any(|w| is_refutation(w) || is_affirmation(w));
     (points_back || names_report) && verdict
@@ -264,15 +267,30 @@ pub(crate) fn main_negation(text: &Text, range: &Range<usize>) -> Option<Negatio
         let next = words.get(i + 1).map(String::as_str);
         // A subordinate clause starts ("…that it had not…"); "that" or
         // "which" as a subject ("that is not what happened") does not.
-        let subordinate = matches!(
-            word,
-            "that" | "which" | "who" | "whose" | "because" | "if" | "whether" | "although"
-        ) && i > 0
-            && !next.is_some_and(is_auxiliary);
+        // A conjunction that only ever opens an adverbial clause does so
+        // even as the first word ("since she is not running, …").
+        let subordinate = (matches!(word, "that" | "which" | "who" | "whose")
+            && i > 0
+            && !next.is_some_and(is_auxiliary))
+            || matches!(
+                word,
+                "because"
+                    | "if"
+                    | "whether"
+                    | "although"
+                    | "though"
+                    | "since"
+                    | "unless"
+                    | "while"
+                    | "whereas"
+            );
         if subordinate {
             return None;
         }
         if let Some(positive) = contracted_auxiliary(word) {
+            if emphatic(&words[i + 1..]) {
+                return None;
+            }
             return Some(Negation {
                 range: t.range.clone(),
                 positive,
@@ -285,7 +303,11 @@ pub(crate) fn main_negation(text: &Text, range: &Range<usize>) -> Option<Negatio
         // ("not all creatures are …"); "no" as the determiner of the
         // subject or after "there is" ("No talks are taking place", "there
         // was no evidence").
+        // "it's not just …", "not only …": a negation that adds, not denies.
+        let additive = next.is_some_and(|n| matches!(n, "just" | "only" | "merely" | "simply"));
         let negation = match word {
+            "not" if additive => false,
+            "not" if previous.is_some_and(is_auxiliary) && emphatic(&words[i + 1..]) => false,
             "not" | "never" => after_auxiliary || previous.is_none(),
             "no" => previous.is_none() || after_auxiliary,
             _ => false,
@@ -300,6 +322,17 @@ pub(crate) fn main_negation(text: &Text, range: &Range<usize>) -> Option<Negatio
         previous = Some(word);
     }
     None
+}
+
+/// What follows a negated auxiliary makes it emphatic, not negative:
+/// "couldn't be more excited", "could not be happier", "can't agree more".
+fn emphatic(after: &[String]) -> bool {
+    let comparative = |w: &str| {
+        matches!(w, "more" | "better" | "prouder")
+            || (w.len() > 4 && w.ends_with("ier") && w != "earlier")
+    };
+    matches!(after.first().map(String::as_str), Some("be" | "agree"))
+        && after.iter().skip(1).take(2).any(|w| comparative(w))
 }
 
 fn is_auxiliary(word: &str) -> bool {
@@ -350,4 +383,51 @@ fn contracted_auxiliary(word: &str) -> Option<&'static str> {
         "shouldn't" => "should",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The negated words of `statement`'s main clause, if it has any.
+    fn negation(statement: &str) -> Option<String> {
+        let article = v1::Article {
+            body: statement.into(),
+            ..Default::default()
+        };
+        let text = Text::new(&article);
+        main_negation(&text, &(0..statement.len())).map(|n| text.slice(&n.range).to_string())
+    }
+
+    #[test]
+    fn a_main_clause_negation_is_found() {
+        assert_eq!(
+            negation("the video was not staged").as_deref(),
+            Some("not ")
+        );
+        assert_eq!(negation("spiders don't burrow").as_deref(), Some("don't"));
+        assert_eq!(
+            negation("No talks are taking place").as_deref(),
+            Some("No ")
+        );
+    }
+
+    #[test]
+    fn negations_that_do_not_deny_are_left_alone() {
+        for statement in [
+            // inside a subordinate clause, even one that opens the statement
+            "he said that it had not happened",
+            "since she is not running for office, she should keep her privacy",
+            "because it was not ready, the launch moved",
+            // additive, not negative
+            "it's not just no-go zones, there are whole cities",
+            "the plan is not only cheaper but faster",
+            // emphatic
+            "he couldn't be more excited to have cast him",
+            "we could not be happier with the result",
+            "I can't agree more",
+        ] {
+            assert_eq!(negation(statement), None, "{statement}");
+        }
+    }
 }

@@ -52,14 +52,18 @@ pub(crate) fn cue(word: &str) -> Option<(CueClass, Form)> {
             (Suggest, Verb)
         }
         "denied" | "denies" | "deny" | "rejected" | "rejects" | "dismissed" | "dismisses"
-        | "refuted" | "refutes" | "disputed" | "disputes" => (Deny, Verb),
+        | "refuted" | "refutes" | "disputed" | "disputes" | "debunked" | "debunks" | "rebutted"
+        | "rebuts" | "repudiated" | "repudiates" | "contested" | "contests" | "contradicted"
+        | "contradicts" | "dispelled" | "dispels" => (Deny, Verb),
         "asked" | "asks" | "questioned" | "wondered" => (Query, Verb),
         "saying" | "stating" | "insisting" | "confirming" | "asserting" | "arguing" => {
             (Say, Participle)
         }
         "claiming" | "reporting" => (Report, Participle),
         "suggesting" | "alleging" => (Suggest, Participle),
-        "denying" => (Deny, Participle),
+        "denying" | "dismissing" | "rejecting" | "refuting" | "disputing" | "debunking" => {
+            (Deny, Participle)
+        }
         "allegation" | "allegations" | "suggestion" | "suggestions" | "rumour" | "rumours"
         | "rumor" | "rumors" => (Suggest, Noun),
         "assertion" | "assertions" => (Report, Noun),
@@ -96,6 +100,15 @@ pub(crate) fn is_report_noun(word: &str) -> bool {
             | "investigation"
             | "document"
             | "paper"
+            | "news"
+            | "rumor"
+            | "rumors"
+            | "rumour"
+            | "rumours"
+            | "speculation"
+            | "suggestion"
+            | "headline"
+            | "headlines"
     )
 }
 
@@ -306,12 +319,32 @@ pub(crate) fn is_person_noun(word: &str) -> bool {
     )
 }
 
+/// Someone who speaks for another: "his reps", "the company's spokesman",
+/// "Trump's lawyers". Unnamed, they stand for the one they speak for.
+pub(crate) fn is_representative(word: &str) -> bool {
+    role_family(word) == Some("spokesperson")
+        || matches!(
+            word,
+            "rep"
+                | "reps"
+                | "publicist"
+                | "publicists"
+                | "lawyer"
+                | "lawyers"
+                | "attorney"
+                | "attorneys"
+                | "agent"
+                | "agents"
+        )
+}
+
 /// The family of a role head: words that name the same kind of office, so
 /// that "the Kremlin representative" finds the "Kremlin spokesman".
 pub(crate) fn role_family(word: &str) -> Option<&'static str> {
     let family = match word {
         "spokesman" | "spokeswoman" | "spokesperson" | "spokespeople" | "spokesmen"
-        | "representative" | "representatives" | "mouthpiece" => "spokesperson",
+        | "representative" | "representatives" | "mouthpiece" | "rep" | "reps" | "publicist"
+        | "publicists" => "spokesperson",
         "minister" | "ministers" => "minister",
         "premier" => "premier",
         "chancellor" => "chancellor",
