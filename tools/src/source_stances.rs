@@ -8,7 +8,8 @@
 //!
 //! A judgment is found when the pipeline gives a stance whose source shares
 //! a name word with the judgment's source (as the attribution scorer
-//! matches speakers) and whose claim is the judgment's: its evidence
+//! matches speakers; a source that is an entity goes by all the forms the
+//! article gives it, so "DHS" is the "Department of Homeland Security") and whose claim is the judgment's: its evidence
 //! sentence overlaps the judgment's, or its claim text holds at least half
 //! of the judgment's claim words. Of those, the one whose claim is most like
 //! the judgment's is compared. A judgment not found counts as wrong.
@@ -171,12 +172,27 @@ pub fn evaluate(
     for (doc, text) in texts {
         let enriched = pipeline.enrich(text, doc)?;
         let record = &enriched.record;
+        // A stance's source goes by its name and, when it is an entity of
+        // the article, by every form the article gives it ("DHS" is the
+        // "Department of Homeland Security").
+        let names = |s: &v1::Stance| -> BTreeSet<String> {
+            let mut names = words(&s.source_name);
+            let entity = record.entities.as_ref().and_then(|e| {
+                e.entities
+                    .iter()
+                    .find(|e| !s.source_entity_id.is_empty() && e.id == s.source_entity_id)
+            });
+            for alias in entity.iter().flat_map(|e| &e.aliases) {
+                names.extend(words(alias));
+            }
+            names
+        };
         for j in judgments.iter().filter(|j| &j.doc == doc) {
             let gold_source = words(&j.source);
             let best = record
                 .stances
                 .iter()
-                .filter(|s| !words(&s.source_name).is_disjoint(&gold_source))
+                .filter(|s| !names(s).is_disjoint(&gold_source))
                 .filter_map(|s| {
                     let claim = record.claims.iter().find(|c| c.id == s.claim_id)?;
                     let similarity = coverage(&j.claim, &claim.text);
