@@ -207,13 +207,23 @@ impl Resolver<'_, '_> {
     /// of its kind named before it — an organisation for an organisation
     /// noun, a person for an office or a person noun.
     fn by_description(&self, range: &Range<usize>) -> Option<usize> {
-        let words: Vec<String> = self
+        let tokens: Vec<Token> = self
             .text
             .tokens(range)
-            .iter()
+            .into_iter()
             .filter(|t| t.word)
-            .map(|t| self.text.lower(t))
             .collect();
+        // "The Hollywood Reporter" is a name, not a reporter: a description's
+        // head is a common noun, written in lower case.
+        let head = tokens.last()?;
+        if self
+            .text
+            .slice(&head.range)
+            .starts_with(|c: char| c.is_uppercase())
+        {
+            return None;
+        }
+        let words: Vec<String> = tokens.iter().map(|t| self.text.lower(t)).collect();
         let definite = words.first().is_some_and(|w| {
             matches!(
                 w.as_str(),
