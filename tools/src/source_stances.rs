@@ -12,7 +12,8 @@
 //! article gives it, so "DHS" is the "Department of Homeland Security") and whose claim is the judgment's: its evidence
 //! sentence overlaps the judgment's, or its claim text holds at least half
 //! of the judgment's claim words. Of those, the one whose claim is most like
-//! the judgment's is compared. A judgment not found counts as wrong.
+//! the judgment's is compared (of equally like ones, the one the pipeline is
+//! surest of). A judgment not found counts as wrong.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -202,7 +203,11 @@ pub fn evaluate(
                     });
                     (overlaps || similarity >= 0.5).then_some((similarity, s, claim))
                 })
-                .max_by(|a, b| a.0.total_cmp(&b.0));
+                // Equally like the judgment's claim: the pipeline's surest.
+                .max_by(|a, b| {
+                    a.0.total_cmp(&b.0)
+                        .then(a.1.confidence.total_cmp(&b.1.confidence))
+                });
             out.push(Outcome {
                 doc: doc.clone(),
                 source: j.source.clone(),
