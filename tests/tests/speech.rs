@@ -530,6 +530,38 @@ fn negation_denies_a_claim_and_claims_are_kept_positive() {
 }
 
 #[test]
+fn negations_that_do_not_deny_and_verbs_that_do() {
+    let doc = tag(
+        "Director Aaron Sorkin said he couldn't be more excited to have cast the actor in the \
+         role.\n\n\
+         Health minister Anna Berg on Monday debunked reports that the vaccine had been withdrawn from \
+         hospitals.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let excited = speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains("excited"))
+        .expect("the claim about casting");
+    assert!(
+        excited.text.contains("couldn't be more excited"),
+        "an emphatic negation stays in the claim: {:?}",
+        excited.text
+    );
+    assert_eq!(
+        stance(&speech, "Aaron Sorkin", excited).label(),
+        StanceLabel::Support
+    );
+    let withdrawn = claim(&speech, "the vaccine had been withdrawn from hospitals");
+    assert_eq!(
+        stance(&speech, "Anna Berg", withdrawn).label(),
+        StanceLabel::Deny,
+        "“debunked” denies"
+    );
+}
+
+#[test]
 fn a_denied_report_is_supported_by_its_source() {
     let doc = tag(
         "Kremlin spokesman Dmitry Peskov dismissed a Reuters report that Vladimir Putin had met \
