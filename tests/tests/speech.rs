@@ -472,6 +472,32 @@ fn an_unnamed_representative_speaks_for_the_one_represented() {
 }
 
 #[test]
+fn what_unnamed_sources_tell_an_outlet_is_the_outlet_s_report() {
+    let doc = tag(
+        "Deutsche Bank plans to cut 500 jobs in London, sources told Reuters on Tuesday.\n\n\
+         A source said that the talks with the unions had stalled.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let cuts = quote(&speech, QuoteKind::Reported, "Deutsche Bank plans");
+    assert_eq!(
+        cuts.speaker_entity_id,
+        entity_id(&doc, "Reuters"),
+        "{cuts:?}"
+    );
+    assert_eq!(chars(&doc, cuts.source_span.as_ref()), "sources");
+    let stalled = quote(&speech, QuoteKind::Reported, "the talks with the unions");
+    assert_eq!(
+        (
+            stalled.speaker_entity_id.as_str(),
+            stalled.speaker_name.as_str()
+        ),
+        ("", "A source"),
+        "told no one: the source stays a source"
+    );
+}
+
+#[test]
 fn pronouns_resolve_to_the_latest_person() {
     let doc = tag(
         "Angela Merkel arrived in Paris on Tuesday for a two-day visit.\n\n\

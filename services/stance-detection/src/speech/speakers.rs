@@ -69,7 +69,7 @@ pub(crate) fn resolve(
     order.sort_by_key(|&i| (position(&attributions[i]), i));
     for &i in &order {
         speakers[i] = match &attributions[i].speaker {
-            SpeakerRef::Phrase(range) => resolver.phrase(range, attributions[i].cue.nominal),
+            SpeakerRef::Phrase(range) => resolver.phrase(range, &attributions[i]),
             SpeakerRef::Continues(j) => speakers.get(*j).cloned().unwrap_or_default(),
             SpeakerRef::Enclosing | SpeakerRef::Nobody => continue,
         };
@@ -158,9 +158,11 @@ struct Spoken {
 }
 
 impl Resolver<'_, '_> {
-    fn phrase(&mut self, range: &Range<usize>, nominal: bool) -> Speaker {
+    fn phrase(&mut self, range: &Range<usize>, attribution: &Attribution) -> Speaker {
+        let nominal = attribution.cue.nominal;
         let entity = self
             .named(range, EntityType::Per)
+            .or_else(|| self.by_outlet(range, attribution))
             .or_else(|| self.by_principal(range))
             .or_else(|| self.by_role(range))
             .or_else(|| self.named_group(range))
@@ -302,6 +304,49 @@ impl Resolver<'_, '_> {
     fn named_group(&self, range: &Range<usize>) -> Option<usize> {
         self.named(range, EntityType::Org)
             .or_else(|| self.named(range, EntityType::Loc))
+    }
+
+    /// "sources told Variety that …", "Kurdish sources told the Jerusalem
+    /// Post …": what unnamed sources tell a named outlet reaches readers as
+    /// the outlet's report, so the outlet is the speaker.
+    fn by_outlet(&self, range: &Range<usize>, attribution: &Attribution) -> Option<usize> {
+        let head = self.text.tokens(range).into_iter().rfind(|t| t.word)?;
+        if !matches!(
+            self.text.lower(&head).as_str(),
+            "source" | "sources" | "insider" | "insiders"
+        ) {
+            return None;
+        }
+        let cue = attribution.cue.range.as_ref()?;
+        let tells = self
+            .text
+            .tokens(cue)
+            .iter()
+            .any(|t| matches!(self.text.lower(t).as_str(), "told" | "tell" | "tells"));
+        if !tells {
+            return None;
+        }
+        // The recipient: the first few words after the cue, before the
+        // content when it follows, else before the sentence ends.
+        let limit = if attribution.content.start >= cue.end {
+            attribution.content.start
+        } else {
+            let sentence = self.text.sentence_at(cue.start)?;
+            self.text.sentences[sentence].range.end
+        };
+        let end = self
+            .text
+            .tokens(&(cue.end..limit))
+            .iter()
+            .filter(|t| t.word)
+            .take(6)
+            .last()?
+            .range
+            .end;
+        self.cast
+            .overlapping(&(cue.end..end))
+            .find(|m| self.cast.entities[m.entity].kind == EntityType::Org)
+            .map(|m| m.entity)
     }
 
     /// "his reps", "the actor's publicist", "Shell's spokesman", "Trump's
