@@ -204,17 +204,19 @@ impl Resolver<'_, '_> {
         speaker
     }
 
+    /// The words of `range`, without its punctuation.
+    fn words(&self, range: &Range<usize>) -> Vec<Token> {
+        let mut tokens = self.text.tokens(range);
+        tokens.retain(|t| t.word);
+        tokens
+    }
+
     /// "the company", "the newspaper", "the GOP nominee", "his ex-wife": a
     /// definite description that names no one stands for the latest entity
     /// of its kind named before it — an organisation for an organisation
     /// noun, a person for an office or a person noun.
     fn by_description(&self, range: &Range<usize>) -> Option<usize> {
-        let tokens: Vec<Token> = self
-            .text
-            .tokens(range)
-            .into_iter()
-            .filter(|t| t.word)
-            .collect();
+        let tokens = self.words(range);
         // "The Hollywood Reporter" is a name, not a reporter: a description's
         // head is a common noun, written in lower case.
         let head = tokens.last()?;
@@ -310,7 +312,7 @@ impl Resolver<'_, '_> {
     /// Post …": what unnamed sources tell a named outlet reaches readers as
     /// the outlet's report, so the outlet is the speaker.
     fn by_outlet(&self, range: &Range<usize>, attribution: &Attribution) -> Option<usize> {
-        let head = self.text.tokens(range).into_iter().rfind(|t| t.word)?;
+        let head = self.words(range).pop()?;
         if !matches!(
             self.text.lower(&head).as_str(),
             "source" | "sources" | "insider" | "insiders"
@@ -356,12 +358,7 @@ impl Resolver<'_, '_> {
     /// representative without a possessor ("a spokesman") is left to the
     /// role and organisation rules.
     fn by_principal(&self, range: &Range<usize>) -> Option<usize> {
-        let words: Vec<Token> = self
-            .text
-            .tokens(range)
-            .into_iter()
-            .filter(|t| t.word)
-            .collect();
+        let words = self.words(range);
         let (head, before) = words.split_last()?;
         if !is_representative(&self.text.lower(head)) {
             return None;
