@@ -24,7 +24,7 @@ use crate::{
     model::{self, Judgement, Relation, StanceModel, StatementModel},
     phases::{self, Clock},
     speech::{self, Speech},
-    tracked::TrackedClaims,
+    tracked::{Snapshot, TrackedClaims},
     verdict,
 };
 
@@ -42,9 +42,29 @@ struct Scorer {
     attribution: AttributionModel,
     statement: StatementModel,
     claims: HashMap<String, model::Claim>,
+    /// The tracked claims ready to judge, and the table they were made
+    /// from (rebuilt when the table changes, not for every article).
+    watched: model::ClaimSet,
+    watched_table: Option<Arc<Snapshot>>,
 }
 
 impl Scorer {
+    /// The stance model and `tracked` ready to judge against it.
+    fn watch(&mut self, tracked: &Arc<Snapshot>) -> (&StanceModel, &model::ClaimSet) {
+        let seen = self
+            .watched_table
+            .as_ref()
+            .is_some_and(|table| Arc::ptr_eq(table, tracked));
+        if !seen {
+            let texts: Vec<&str> = tracked.claims.iter().map(|t| t.text.trim()).collect();
+            self.remember(&texts);
+            let claims = texts.iter().map(|t| self.claims[*t].clone()).collect();
+            self.watched = model::ClaimSet::new(claims);
+            self.watched_table = Some(tracked.clone());
+        }
+        (&self.model, &self.watched)
+    }
+
     /// Prepares the claims of `texts` not seen yet.
     fn remember(&mut self, texts: &[&str]) {
         let new: Vec<&str> = texts
@@ -123,6 +143,8 @@ impl Detect {
                 attribution,
                 statement,
                 claims: HashMap::new(),
+                watched: model::ClaimSet::new(Vec::new()),
+                watched_table: None,
             }),
             limits,
             topics,
@@ -230,12 +252,9 @@ impl Detect {
         let pairs: Vec<(&model::Claim, &model::Body)> = own.iter().map(|c| (c, &body)).collect();
         let own_judged = scorer.model.parts().judge_staged(&pairs, false);
         clock.lap(5);
-        let texts: Vec<&str> = tracked.iter().map(|t| t.text.trim()).collect();
-        scorer.remember(&texts);
-        let watched: Vec<&model::Claim> = texts.iter().map(|t| &scorer.claims[*t]).collect();
-        let pairs: Vec<(&model::Claim, &model::Body)> =
-            watched.iter().map(|c| (*c, &body)).collect();
-        let tracked_judged = scorer.model.judge(&pairs);
+        let (model, watched) = scorer.watch(&tracked);
+        let tracked_judged = model.parts().judge_set(watched, &body);
+        let watched = &watched.claims;
         // Each tracked claim the article is about weighed with what its
         // sources say about the article's own claim most like it, if one is
         // close enough (an unrelated judgement stays as it is: most of them).
@@ -295,6 +314,7 @@ impl Detect {
         let mut stances = stances;
         stances.extend(article_stances);
         let claim_matches: Vec<v1::ClaimMatch> = tracked
+            .claims
             .iter()
             .zip(&tracked_judged)
             .filter(|(_, j)| {
@@ -310,16 +330,12 @@ impl Detect {
             .collect();
 
         let service_version = env!("CARGO_PKG_VERSION");
-        let tracked_fingerprint: Vec<u8> = tracked
-            .iter()
-            .flat_map(|t| [t.claim_id.as_bytes(), b"\0", t.text.as_bytes(), b"\0"].concat())
-            .collect();
         let version = content_version([
             meta.version.as_bytes(),
             STAGE.as_bytes(),
             service_version.as_bytes(),
             self.model_version.as_bytes(),
-            &tracked_fingerprint,
+            &tracked.fingerprint,
         ]);
         let producer = v1::Producer {
             stage: STAGE.into(),

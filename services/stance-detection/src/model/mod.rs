@@ -85,6 +85,42 @@ pub struct Claim {
     bag: Bag,
 }
 
+impl Clone for Claim {
+    /// Shares the embedding's storage (it is never written).
+    fn clone(&self) -> Claim {
+        Claim {
+            text: self.text.clone(),
+            embedding: self.embedding.shallow_clone(),
+            bag: self.bag.clone(),
+        }
+    }
+}
+
+/// Claims judged against every article (the tracked claims), their
+/// embeddings stacked once: an article then costs one product, not the
+/// stacking of thousands of vectors.
+pub struct ClaimSet {
+    pub claims: Vec<Claim>,
+    /// `[claims, hidden]`; `None` when there are no claims.
+    matrix: Option<Tensor>,
+}
+
+impl ClaimSet {
+    pub fn new(claims: Vec<Claim>) -> ClaimSet {
+        let rows: Vec<&Tensor> = claims.iter().map(|c| &c.embedding).collect();
+        let matrix = (!rows.is_empty()).then(|| Tensor::stack(&rows, 0));
+        ClaimSet { claims, matrix }
+    }
+
+    /// `similarities` of every claim with the body, in claim order.
+    fn similarities(&self, body: &Body) -> Vec<Vec<f32>> {
+        match &self.matrix {
+            Some(m) if !body.sentences.is_empty() => products(m, body),
+            _ => vec![Vec::new(); self.claims.len()],
+        }
+    }
+}
+
 /// What the model says about one (claim, body) pair.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
@@ -169,19 +205,30 @@ pub fn all_similarities(pairs: &[(&Claim, &Body)]) -> Vec<Vec<f32>> {
             continue;
         }
         let claims: Vec<&Tensor> = members.iter().map(|&i| &pairs[i].0.embedding).collect();
-        let product = Tensor::stack(&claims, 0)
-            .to_kind(body.embeddings.kind())
-            .matmul(&body.embeddings.tr());
-        let flat: Vec<f32> =
-            Vec::try_from(product.to_kind(Kind::Float).contiguous().view([-1])).unwrap_or_default();
-        for (row, &i) in members.iter().enumerate() {
-            out[i] = flat
-                .get(row * n..(row + 1) * n)
-                .unwrap_or_default()
-                .to_vec();
+        let rows = products(&Tensor::stack(&claims, 0), body);
+        for (&i, row) in members.iter().zip(rows) {
+            out[i] = row;
         }
     }
     out
+}
+
+/// Each row of `claims` (`[n, hidden]`) against each sentence of a body
+/// with sentences: `n` rows of similarities.
+fn products(claims: &Tensor, body: &Body) -> Vec<Vec<f32>> {
+    let n = body.sentences.len();
+    let product = claims
+        .to_kind(body.embeddings.kind())
+        .matmul(&body.embeddings.tr());
+    let flat: Vec<f32> =
+        Vec::try_from(product.to_kind(Kind::Float).contiguous().view([-1])).unwrap_or_default();
+    (0..claims.size()[0] as usize)
+        .map(|row| {
+            flat.get(row * n..(row + 1) * n)
+                .unwrap_or_default()
+                .to_vec()
+        })
+        .collect()
 }
 
 /// The relatedness features of a pair (see `net::FEATURES`), given its
@@ -192,19 +239,38 @@ pub fn features(claim: &Claim, body: &Body, sims: &[f32]) -> [f32; net::FEATURES
     let top = |k: usize| sorted.iter().take(k).sum::<f32>() / k.min(sorted.len()).max(1) as f32;
     let lead = sims.iter().take(3).copied().fold(0.0f32, f32::max);
     let mean = sims.iter().sum::<f32>() / sims.len().max(1) as f32;
-    let best_cover = body
-        .bags
+    // Word coverages count only the claim's words the body has at all: most
+    // tracked claims share few or none with an article, so this skips the
+    // sentence-by-sentence set intersections thousands of claims would cost
+    // (the same counts, so the same figures as `Bag::coverage`).
+    let hits: Vec<&String> = claim
+        .bag
+        .words
         .iter()
-        .map(|b| claim.bag.coverage(b))
-        .fold(0.0f32, f32::max);
+        .filter(|w| body.all.words.contains(*w))
+        .collect();
+    let share = |count: usize| {
+        if claim.bag.words.is_empty() {
+            0.0
+        } else {
+            count as f32 / claim.bag.words.len() as f32
+        }
+    };
+    let count_in = |bag: &text::Bag| hits.iter().filter(|w| bag.words.contains(**w)).count();
+    let best_cover = share(body.bags.iter().map(count_in).max().unwrap_or(0));
+    let bigrams = if hits.is_empty() {
+        0.0
+    } else {
+        claim.bag.bigram_coverage(&body.all)
+    };
     [
         top(1),
         top(3),
         lead,
         mean,
-        claim.bag.coverage(&body.all),
-        claim.bag.coverage(&body.lead),
-        claim.bag.bigram_coverage(&body.all),
+        share(hits.len()),
+        share(count_in(&body.lead)),
+        bigrams,
         best_cover,
         (1.0 + body.sentences.len() as f32).ln() / 5.0,
         claim.bag.words.len() as f32 / 20.0,
@@ -370,7 +436,21 @@ impl Parts<'_> {
     /// As `judge`, but with `stage_one` false every pair is taken as
     /// related (for data where each text is about its target by design).
     pub fn judge_staged(&self, pairs: &[(&Claim, &Body)], stage_one: bool) -> Vec<Judgement> {
-        let sims = all_similarities(pairs);
+        self.judge_with(pairs, all_similarities(pairs), stage_one)
+    }
+
+    /// As `judge`, every claim of the set against one body.
+    pub fn judge_set(&self, set: &ClaimSet, body: &Body) -> Vec<Judgement> {
+        let pairs: Vec<(&Claim, &Body)> = set.claims.iter().map(|c| (c, body)).collect();
+        self.judge_with(&pairs, set.similarities(body), true)
+    }
+
+    fn judge_with(
+        &self,
+        pairs: &[(&Claim, &Body)],
+        sims: Vec<Vec<f32>>,
+        stage_one: bool,
+    ) -> Vec<Judgement> {
         let related: Vec<f32> = if !stage_one {
             vec![1.0; pairs.len()]
         } else if pairs.is_empty() {
@@ -507,6 +587,54 @@ fn pieces(inputs: &[Encoded]) -> Vec<(&[i64], &[i64])> {
         .iter()
         .map(|e| (e.ids.as_slice(), e.types.as_slice()))
         .collect()
+}
+
+#[cfg(test)]
+mod feature_tests {
+    use super::*;
+
+    /// The word features as `Bag::coverage` defines them, sentence by sentence.
+    fn plain(claim: &Claim, body: &Body) -> [f32; 4] {
+        [
+            claim.bag.coverage(&body.all),
+            claim.bag.coverage(&body.lead),
+            claim.bag.bigram_coverage(&body.all),
+            body.bags
+                .iter()
+                .map(|b| claim.bag.coverage(b))
+                .fold(0.0f32, f32::max),
+        ]
+    }
+
+    #[test]
+    fn word_features_are_the_plain_coverages() {
+        let sentences: Vec<String> = [
+            "Kremlin spokesman Dmitry Peskov said the Reuters report was not true.",
+            "Iran's foreign minister visited Moscow in June.",
+            "Oil prices rose on Tuesday after the talks.",
+            "The minister did not deliver any written document to Putin.",
+            "Shares in Shell fell by two percent.",
+        ]
+        .map(String::from)
+        .to_vec();
+        let n = sentences.len() as i64;
+        let body = Body::new(
+            sentences,
+            Tensor::zeros([n, 384], (Kind::Float, Device::Cpu)),
+        );
+        for text in [
+            "Araghchi delivered a written message from Khamenei to Putin",
+            "Oil prices rose after the talks in Moscow",
+            "A spider crawled beneath a man's skin",
+            "",
+            "Shell shares fell",
+        ] {
+            let claim = Claim::new(text, Tensor::zeros([384], (Kind::Float, Device::Cpu)));
+            let sims = vec![0.0; n as usize];
+            let f = features(&claim, &body, &sims);
+            assert_eq!([f[4], f[5], f[6], f[7]], plain(&claim, &body), "{text:?}");
+        }
+    }
 }
 
 #[cfg(test)]
