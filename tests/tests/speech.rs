@@ -652,7 +652,8 @@ fn questions_and_unconfirmed_claims_are_queries() {
     let doc = tag(
         "Senator Elizabeth Warren asked whether the bank had misled its investors about the \
          losses.\n\n\
-         Reuters could not confirm that the leaked documents were authentic.",
+         Reuters could not confirm that the leaked documents were authentic.\n\n\
+         The Football Association has yet to confirm that the final will be moved to Cardiff.",
     );
     let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
@@ -669,7 +670,13 @@ fn questions_and_unconfirmed_claims_are_queries() {
         unconfirmed.confidence < asked.confidence,
         "“could” hedges it"
     );
-    for c in [misled, authentic] {
+    let moved = claim(&speech, "the final will be moved to Cardiff");
+    assert_eq!(
+        stance(&speech, "Football Association", moved).label(),
+        StanceLabel::Query,
+        "“has yet to confirm” confirms nothing"
+    );
+    for c in [misled, authentic, moved] {
         assert_eq!(c.source_entity_id, "", "a question asserts nothing");
     }
 }

@@ -309,7 +309,8 @@ fn closer(open: char) -> char {
 }
 
 /// The cue's class from its words ("did not confirm", "declined to
-/// comment", "according to"), and whether it is negated or refused.
+/// comment", "according to"), and whether it is negated, refused or not yet
+/// done ("has yet to confirm").
 fn cue_of(text: &Text, range: &Range<usize>) -> Cue {
     let tokens = text.tokens(range);
     let words: Vec<String> = tokens
@@ -318,7 +319,9 @@ fn cue_of(text: &Text, range: &Range<usize>) -> Cue {
         .map(|t| text.lower(t))
         .collect();
     let known = words.iter().find_map(|w| cue(w));
-    let negated = words.iter().any(|w| is_negation(w) || is_refusal(w));
+    // "has yet to confirm", "is yet to say": not done, as "did not confirm".
+    let not_yet = words.windows(2).any(|p| p[0] == "yet" && p[1] == "to");
+    let negated = not_yet || words.iter().any(|w| is_negation(w) || is_refusal(w));
     let (class, form) = known.unwrap_or((CueClass::Say, Form::Verb));
     Cue {
         word: words.join(" "),
