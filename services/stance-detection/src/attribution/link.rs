@@ -23,6 +23,9 @@ use super::model::{spans, WordTags};
 const MAX_CUE_GAP: usize = 25;
 /// The farthest a source may be from its cue, in words.
 const MAX_SOURCE_GAP: usize = 12;
+/// The most words between a cue and the content it introduces when it
+/// takes that content back from a later cue ("denied *on Friday* that").
+const MAX_LEAD_GAP: usize = 4;
 /// The most words between two parts of one split quote.
 const MAX_PART_GAP: usize = 15;
 
@@ -96,6 +99,7 @@ pub fn link(words: &[&str], tags: &[WordTags]) -> Vec<Linked> {
                 .map(|(_, _, k)| k)
         })
         .collect();
+    let cue_of = reclaim(&cues, &contents, cue_of, &crosses);
 
     let mut out: Vec<Linked> = Vec::new();
     let mut used = vec![false; contents.len()];
@@ -212,6 +216,42 @@ pub fn link(words: &[&str], tags: &[WordTags]) -> Vec<Linked> {
     }
     out.sort_by_key(|l| (l.content.start, l.content.end));
     out
+}
+
+/// A cue the nearest-cue rule left without a content takes the content
+/// right after it, when that content had taken a later cue that introduces
+/// a content of its own: in "X denied on Friday that P, contradicting a
+/// report by Y", P is nearer "contradicting" (one comma) than "denied" (two
+/// words), and would otherwise become one content with "a report by Y",
+/// leaving X's denial unsaid.
+fn reclaim(
+    cues: &[(Range<usize>, f32)],
+    contents: &[(Range<usize>, f32)],
+    mut cue_of: Vec<Option<usize>>,
+    crosses: &impl Fn(&Range<usize>, &Range<usize>) -> bool,
+) -> Vec<Option<usize>> {
+    for (k, (cue, _)) in cues.iter().enumerate() {
+        if cue_of.contains(&Some(k)) {
+            continue;
+        }
+        let next = contents.iter().enumerate().find(|(_, (c, _))| {
+            c.start >= cue.end && gap(cue, c) <= MAX_LEAD_GAP && !crosses(cue, c)
+        });
+        let Some((i, _)) = next else {
+            continue;
+        };
+        let Some(taken) = cue_of[i] else {
+            continue;
+        };
+        let later = cues[taken].0.start >= contents[i].0.end;
+        let keeps_another = (0..contents.len()).any(|j| {
+            j != i && cue_of[j] == Some(taken) && contents[j].0.start >= cues[taken].0.end
+        });
+        if later && keeps_another {
+            cue_of[i] = Some(k);
+        }
+    }
+    cue_of
 }
 
 /// The source of a cue: the nearest source span outside the content (a
@@ -346,6 +386,22 @@ mod tests {
         assert_eq!(found[1].content, 7..14, "both parts, around their cue");
         assert_eq!(found[1].cue, Some(11..12));
         assert_eq!(found[1].source, Some(10..11));
+    }
+
+    #[test]
+    fn a_cue_a_few_words_before_its_content_keeps_it_from_a_later_cue() {
+        let found = link_tags(
+            "Germany denied on Friday that it was investigating Tesla , contradicting a report by Spiegel .",
+            "B...............",
+            ".B........B.....",
+            "....BIIII..BIII.",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].content, 4..9);
+        assert_eq!(found[0].cue, Some(1..2));
+        assert_eq!(found[0].source, Some(0..1));
+        assert_eq!(found[1].content, 11..15);
+        assert_eq!(found[1].cue, Some(10..11));
     }
 
     #[test]
