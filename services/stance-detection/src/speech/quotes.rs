@@ -4,8 +4,11 @@
 //! less often, with ‘…’ single marks, whose closing mark is also the
 //! apostrophe of "let’s" and "Araghchi’s". Marks are paired within a
 //! paragraph by a small state machine that only takes ’ as a closing mark
-//! where no letter follows it. Attribution sits beside the quote:
-//! `“…,” Peskov stated.`, `“…,” said Peskov.`, `Peskov said: “…”`. A quote
+//! where no letter follows it, and takes ” as an opening mark where a word
+//! starts right after it and no quote is open (”Fear. …”: auto-correction
+//! turned the wrong way). Attribution sits beside the quote:
+//! `“…,” Peskov stated.`, `“…,” said Peskov.`, `Peskov said: “…”`, or signs
+//! it: `“…” ― Pamela Padilla`. A quote
 //! without one continues the attributed quote before it in the paragraph;
 //! short unattributed quotes inside a sentence are scare quotes and dropped,
 //! but their marks still hide their words from the reported-speech rules.
@@ -22,6 +25,8 @@ const MIN_QUOTE_WORDS: usize = 4;
 /// The most words between a cue and the colon that opens its quote
 /// ("Peskov told reporters on Monday: “…”").
 const MAX_WORDS_BEFORE_COLON: usize = 5;
+/// The most words in the name that signs a quote (`“…” ― Edwin G. Monroy`).
+const MAX_SIGNATURE_WORDS: usize = 5;
 
 /// What the quote finder found.
 pub(crate) struct Quoted {
@@ -147,6 +152,14 @@ fn pair(text: &Text, paragraph: &Range<usize>) -> Vec<Marks> {
         let next = chars.get(i + 1).map(|(_, c)| *c);
         match (c, open) {
             ('“' | '«', _) | ('"', None) => open = Some((i, false)),
+            // A closing mark where an opening one belongs, as a word
+            // processor's auto-correction leaves it: ”Fear. I am …”.
+            ('”', None)
+                if prev.is_none_or(|p| p.is_whitespace() || "([—–―".contains(p))
+                    && next.is_some_and(char::is_alphanumeric) =>
+            {
+                open = Some((i, false))
+            }
             ('”' | '"' | '»', Some((o, false))) => {
                 out.push(Marks {
                     open: at(o),
@@ -177,6 +190,9 @@ fn pair(text: &Text, paragraph: &Range<usize>) -> Vec<Marks> {
 /// closing mark, up to the end of the sentence or the next quote.
 fn attribution_after(text: &Text, range: Range<usize>) -> Option<Beside> {
     let tokens = text.tokens(&range);
+    if let Some(signed) = signature(text, &tokens) {
+        return Some(signed);
+    }
     let skip = usize::from(tokens.first().is_some_and(|t| text.slice(&t.range) == ","));
     let first = tokens.get(skip).filter(|t| t.word)?;
     if let Some(class) = verb_cue(text, first) {
@@ -193,6 +209,38 @@ fn attribution_after(text: &Text, range: Range<usize>) -> Option<Beside> {
         let phrase = phrase::before(text, &tokens, at)?;
         (phrase.range.start == tokens[skip].range.start).then(|| beside(phrase, &tokens[at], class))
     })
+}
+
+/// `“…” ― Pamela Padilla`: a quote signed with a dash and a name, as vox
+/// pops, pull quotes and epigraphs are. The name is capitalised words
+/// (initials too), then nothing but an optional description after a comma
+/// ("― Jane Doe, a nurse") or a full stop. The dash stands as the cue.
+fn signature(text: &Text, tokens: &[Token]) -> Option<Beside> {
+    let (dash, rest) = tokens.split_first()?;
+    if !matches!(text.slice(&dash.range), "―" | "—" | "–") {
+        return None;
+    }
+    let name = rest
+        .iter()
+        .take_while(|t| {
+            let s = text.slice(&t.range);
+            (t.word && s.starts_with(char::is_uppercase)) || s == "."
+        })
+        .count();
+    let words = rest[..name].iter().filter(|t| t.word).count();
+    let ends = match rest.get(name) {
+        None => true,
+        Some(t) => text.slice(&t.range) == ",",
+    };
+    if words == 0 || words > MAX_SIGNATURE_WORDS || !ends || !rest[0].word {
+        return None;
+    }
+    let last = rest[..name].iter().rposition(|t| t.word)?;
+    let phrase = Phrase {
+        range: rest[0].range.start..rest[last].range.end,
+        negated: false,
+    };
+    Some(beside(phrase, dash, CueClass::Say))
 }
 
 /// `Peskov said: “…”` or `Peskov said, “…”`: the words before the opening
@@ -247,4 +295,74 @@ fn stands_alone(text: &Text, marks: &Marks) -> bool {
     let before = text.slice(&(range.start..marks.open.start));
     let after = text.slice(&(marks.close.end..range.end.max(marks.close.end)));
     before.trim().is_empty() && after.chars().all(|c| !c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stancewire_proto::v1;
+
+    /// The words inside each pair of marks of a one-paragraph body.
+    fn quoted(body: &str) -> Vec<String> {
+        let article = v1::Article {
+            body: body.into(),
+            ..Default::default()
+        };
+        let text = Text::new(&article);
+        pair(&text, &(0..body.len()))
+            .iter()
+            .map(|m| text.slice(&m.inner()).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn marks_pair_curly_straight_and_single() {
+        assert_eq!(
+            quoted("“Not true,” he said. \"No talks.\" ‘Let’s see,’ she said."),
+            ["Not true,", "No talks.", "Let’s see,"]
+        );
+    }
+
+    /// Each quote's text and the words of its speaker phrase, if any.
+    fn signed(body: &str) -> Vec<(String, Option<String>)> {
+        let article = v1::Article {
+            body: body.into(),
+            ..Default::default()
+        };
+        let text = Text::new(&article);
+        find(&text)
+            .attributions
+            .iter()
+            .map(|a| {
+                let speaker = match &a.speaker {
+                    SpeakerRef::Phrase(r) => Some(text.slice(r).to_string()),
+                    _ => None,
+                };
+                (text.slice(&a.content).to_string(), speaker)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_quote_signed_with_a_dash_is_the_signers() {
+        let found = signed("“He is not fit to lead our nation.” ― Edwin G. Monroy");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1.as_deref(), Some("Edwin G. Monroy"));
+        let found = signed("“We need a leader with integrity.” — Jane Doe, a nurse in Ohio");
+        assert_eq!(found[0].1.as_deref(), Some("Jane Doe"));
+        // A dash that goes on with the sentence signs nothing.
+        let found = signed("“We will win this state” — Trump then left the stage.");
+        assert_eq!(found[0].1, None);
+    }
+
+    #[test]
+    fn a_closing_mark_that_opens_a_quote_opens_it() {
+        assert_eq!(
+            quoted("”Fear. I am truly afraid.” ― Edwin G. Monroy"),
+            ["Fear. I am truly afraid."]
+        );
+        // Where a quote is open, ” closes it, and a ” after a word closes
+        // nothing new.
+        assert_eq!(quoted("“He is here,” she said”"), ["He is here,"]);
+    }
 }
