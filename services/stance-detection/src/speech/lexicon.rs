@@ -266,6 +266,21 @@ pub(crate) fn is_organisation_noun(word: &str) -> bool {
             | "army"
             | "military"
             | "embassy"
+            | "authority"
+            | "regulator"
+            | "watchdog"
+            | "institute"
+            | "association"
+            | "federation"
+            | "foundation"
+            | "charity"
+            | "coalition"
+            | "alliance"
+            | "lender"
+            | "insurer"
+            | "carmaker"
+            | "automaker"
+            | "operator"
     )
 }
 

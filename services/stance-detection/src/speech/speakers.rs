@@ -214,7 +214,8 @@ impl Resolver<'_, '_> {
     /// "the company", "the newspaper", "the GOP nominee", "his ex-wife": a
     /// definite description that names no one stands for the latest entity
     /// of its kind named before it — an organisation for an organisation
-    /// noun, a person for an office or a person noun.
+    /// noun (one whose name has the noun first), a person for an office or
+    /// a person noun.
     fn by_description(&self, range: &Range<usize>) -> Option<usize> {
         let tokens = self.words(range);
         // "The Hollywood Reporter" is a name, not a reporter: a description's
@@ -245,7 +246,8 @@ impl Resolver<'_, '_> {
         if !definite || words.len() > 5 {
             return None;
         }
-        self.cast
+        let before: Vec<usize> = self
+            .cast
             .overlapping(&(0..range.start))
             .filter(|m| m.range.end <= range.start)
             .filter(|m| {
@@ -256,8 +258,23 @@ impl Resolver<'_, '_> {
                     kind == EntityType::Org
                 }
             })
-            .last()
             .map(|m| m.entity)
+            .collect();
+        // "the authority" is the Federal Motor Transport Authority named
+        // before it, not the company named since: the latest organisation
+        // whose name has the noun, else the latest of its kind.
+        let named_so = |e: &usize| {
+            self.cast.entities[*e]
+                .name
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w.eq_ignore_ascii_case(head))
+        };
+        before
+            .iter()
+            .rev()
+            .find(|e| !person && named_so(e))
+            .or(before.last())
+            .copied()
     }
 
     /// "police spokesman Michael Woody, who said": a relative pronoun stands
@@ -352,13 +369,28 @@ impl Resolver<'_, '_> {
     }
 
     /// "his reps", "the actor's publicist", "Shell's spokesman", "Trump's
-    /// lawyers": an unnamed representative stands for the one whose
-    /// representative they are — the possessor, resolved as a phrase of its
-    /// own (a name, an organisation, a description or a pronoun). A
+    /// lawyers", "a spokeswoman for the authority": an unnamed
+    /// representative stands for the one whose representative they are —
+    /// the possessor, or the phrase after "for"/"of"/"at", resolved as a
+    /// phrase of its own (a name, an organisation, a description or a
+    /// pronoun). A
     /// representative without a possessor ("a spokesman") is left to the
     /// role and organisation rules.
     fn by_principal(&self, range: &Range<usize>) -> Option<usize> {
         let words = self.words(range);
+        // "a spokeswoman for the authority", "lawyers for the family": the
+        // one represented follows the preposition.
+        let after = words.windows(2).position(|w| {
+            is_representative(&self.text.lower(&w[0]))
+                && matches!(self.text.lower(&w[1]).as_str(), "for" | "of" | "at")
+        });
+        if let Some(r) = after.filter(|&r| r + 2 < words.len()) {
+            let owner = words[r + 2].range.start..words[words.len() - 1].range.end;
+            return self
+                .named(&owner, EntityType::Per)
+                .or_else(|| self.named_group(&owner))
+                .or_else(|| self.by_description(&owner));
+        }
         let (head, before) = words.split_last()?;
         if !is_representative(&self.text.lower(head)) {
             return None;
