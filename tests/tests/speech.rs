@@ -472,6 +472,49 @@ fn an_unnamed_representative_speaks_for_the_one_represented() {
 }
 
 #[test]
+fn a_denial_keeps_its_cue_and_a_spokeswoman_for_an_office_speaks_for_it() {
+    let doc = tag(
+        "Germany's Federal Motor Transport Authority denied on Friday that it was investigating \
+         Tesla over its Autopilot system, contradicting a report by the magazine Der Spiegel.\n\n\
+         Der Spiegel had reported that the authority was investigating whether Tesla's driver \
+         assistance software was safe. \"There is no investigation,\" a spokeswoman for the \
+         authority said.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let authority = entity_id(&doc, "Federal Motor Transport Authority");
+    let denial = quote(&speech, QuoteKind::Reported, "it was investigating Tesla");
+    assert_eq!(
+        (denial.speaker_entity_id.as_str(), denial.cue.as_str()),
+        (authority.as_str(), "denied"),
+        "the denial is the authority's, not the later cue's: {denial:?}"
+    );
+    let said = quote(&speech, QuoteKind::Direct, "There is no investigation");
+    assert_eq!(said.speaker_entity_id, authority, "{said:?}");
+    let denied = speech
+        .stances
+        .iter()
+        .find(|s| s.source_entity_id == authority && s.label() == StanceLabel::Deny);
+    assert!(denied.is_some(), "{:#?}", speech.stances);
+}
+
+#[test]
+fn a_quote_signed_with_a_dash_is_the_signers() {
+    let doc = tag("Voters shared their thoughts after the debate.\n\n\
+         “He is not fit to be the leader of our nation.” ― Edwin Monroy\n\n\
+         ”Fear. I am truly afraid of what comes next for this country.” ― Pamela Padilla");
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    for (starts, name) in [
+        ("He is not fit", "Edwin Monroy"),
+        ("Fear. I am truly afraid", "Pamela Padilla"),
+    ] {
+        let q = quote(&speech, QuoteKind::Direct, starts);
+        assert_eq!(q.speaker_name, name, "{q:?}");
+    }
+}
+
+#[test]
 fn what_unnamed_sources_tell_an_outlet_is_the_outlet_s_report() {
     let doc = tag(
         "Deutsche Bank plans to cut 500 jobs in London, sources told Reuters on Tuesday.\n\n\

@@ -102,14 +102,21 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
         }
     }
     // The quotation-mark rules: quotes the tagger missed, and speakers for
-    // tagged quotes that have none.
+    // tagged quotes that have none, or only the guess that they continue
+    // the quote before (a quote signed "― Name" names its own).
     for rule in &quoted.attributions {
         let mut overlapping = out
             .iter_mut()
             .filter(|a| overlap(&a.content, &rule.content));
         let named = matches!(rule.speaker, SpeakerRef::Phrase(_));
         match overlapping.next() {
-            Some(a) if named && matches!(a.speaker, SpeakerRef::Nobody | SpeakerRef::Enclosing) => {
+            Some(a)
+                if named
+                    && matches!(
+                        a.speaker,
+                        SpeakerRef::Nobody | SpeakerRef::Enclosing | SpeakerRef::Continues(_)
+                    ) =>
+            {
                 a.speaker = rule.speaker.clone();
                 a.cue = rule.cue.clone();
             }
@@ -235,8 +242,7 @@ fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
 
 /// What kind of content a tagged span is.
 fn kind(text: &Text, raw: &Range<usize>, has_cue: bool) -> Kind {
-    let s = text.slice(raw).trim_start();
-    if s.starts_with(OPENING) {
+    if opening_mark(text.slice(raw).trim_start()).is_some() {
         return Kind::Direct;
     }
     let words: Vec<String> = text
@@ -268,7 +274,7 @@ fn trimmed(text: &Text, raw: &Range<usize>, kind: Kind) -> Range<usize> {
     match kind {
         Kind::Direct => {
             let rest = text.slice(&(start..raw.end));
-            let opening = rest.chars().next().filter(|c| OPENING.contains(c));
+            let opening = opening_mark(rest);
             if let Some(c) = opening {
                 start += c.len_utf8();
             }
@@ -299,6 +305,16 @@ fn trimmed(text: &Text, raw: &Range<usize>, kind: Kind) -> Range<usize> {
 }
 
 /// The mark that closes a quote opened by `open`.
+/// The quotation mark that opens `s`, if one does: an opening mark, or a
+/// closing ” with a word right after it (auto-correction turned the wrong
+/// way, as `quotes` reads it too).
+fn opening_mark(s: &str) -> Option<char> {
+    let mut chars = s.chars();
+    let first = chars.next()?;
+    let reversed = first == '”' && chars.next().is_some_and(char::is_alphanumeric);
+    (OPENING.contains(&first) || reversed).then_some(first)
+}
+
 fn closer(open: char) -> char {
     match open {
         '“' => '”',
