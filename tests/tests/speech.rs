@@ -499,6 +499,30 @@ fn a_denial_keeps_its_cue_and_a_spokeswoman_for_an_office_speaks_for_it() {
 }
 
 #[test]
+fn a_second_verb_of_saying_shares_the_sentence_s_subject() {
+    // The tagger finds no source for "said", too far from its subject.
+    let doc = tag(
+        "The Charlotte-Mecklenburg Police Department announced on Friday the arrest of a man in \
+         the fatal shooting of a demonstrator during a clash between protesters and police and \
+         said a curfew would continue through the weekend.\n\n\
+         Ed Schultz hosts a news program now. Mr. Schultz generally supported Democrats during \
+         his time on MSNBC, which let him go in 2015, and said he did not support Mr. Trump.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    for (starts, name) in [
+        (
+            "a curfew would continue",
+            "Charlotte-Mecklenburg Police Department",
+        ),
+        ("he did not support", "Ed Schultz"),
+    ] {
+        let q = quote(&speech, QuoteKind::Reported, starts);
+        assert_eq!(q.speaker_entity_id, entity_id(&doc, name), "{q:?}");
+    }
+}
+
+#[test]
 fn a_quote_signed_with_a_dash_is_the_signers() {
     let doc = tag("Voters shared their thoughts after the debate.\n\n\
          “He is not fit to be the leader of our nation.” ― Edwin Monroy\n\n\

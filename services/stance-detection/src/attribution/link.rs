@@ -24,8 +24,9 @@ const MAX_CUE_GAP: usize = 25;
 /// The farthest a source may be from its cue, in words.
 const MAX_SOURCE_GAP: usize = 12;
 /// The most words between a cue and the content it introduces when it
-/// takes that content back from a later cue ("denied *on Friday* that").
-const MAX_LEAD_GAP: usize = 4;
+/// takes that content back from a later cue ("denied *on Friday* that",
+/// "tweeted *in the early morning hours* that").
+const MAX_LEAD_GAP: usize = 8;
 /// The most words between two parts of one split quote.
 const MAX_PART_GAP: usize = 15;
 

@@ -56,6 +56,10 @@ pub(crate) struct Cue {
 pub(crate) enum SpeakerRef {
     /// A phrase naming the speaker: a name, a pronoun or a role.
     Phrase(Range<usize>),
+    /// The subject of the sentence, taken for the speaker by its place
+    /// alone ("Mr. Schultz supported Democrats and *said* P"): kept only
+    /// where it names someone the article names, or is a pronoun.
+    Subject(Range<usize>),
     /// An unattributed quote that continues the quote before it in the
     /// paragraph (index into the attribution list).
     Continues(usize),

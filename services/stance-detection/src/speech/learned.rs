@@ -21,7 +21,7 @@ use stancewire_proto::v1;
 use super::attribution::{Attribution, Cue, Kind, SpeakerRef};
 use super::lexicon::{
     cue, is_affirmation, is_be, is_determiner, is_negation, is_refusal, is_refutation,
-    is_report_noun, is_verb_modifier, CueClass, Form,
+    is_report_noun, is_sentence_opener, is_verb_modifier, pronoun, CueClass, Form,
 };
 use super::phrase::{self, is_lower};
 use super::quotes::Quoted;
@@ -37,6 +37,9 @@ const MAX_OBJECT_WORDS: usize = 6;
 const MIN_REPORTED_CONFIDENCE: f32 = 0.7;
 /// Reported speech of fewer words ("the", "him") is left out likewise.
 const MIN_REPORTED_WORDS: usize = 2;
+/// The most capitalised words a sentence's subject runs to ("Secretary of
+/// State John Kerry" is four: "of" is not capitalised, so it ends there).
+const MAX_SUBJECT_WORDS: usize = 5;
 
 const OPENING: &[char] = &['“', '"', '‘', '«'];
 const CLOSING: &[char] = &['”', '"', '’', '»'];
@@ -78,6 +81,10 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
             (None, Some(c)) if cue.nominal => {
                 report_phrase(text, sentence, c).map_or(SpeakerRef::Nobody, SpeakerRef::Phrase)
             }
+            // "Authorities announced an arrest and said P": the second
+            // verb's subject is the sentence's.
+            (None, Some(c)) if content.start >= c.end => coordinated_subject(text, sentence, c)
+                .map_or_else(|| unnamed(text, &out, &content, kind), SpeakerRef::Subject),
             (None, _) => unnamed(text, &out, &content, kind),
         };
         out.push(Attribution {
@@ -114,7 +121,10 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
                 if named
                     && matches!(
                         a.speaker,
-                        SpeakerRef::Nobody | SpeakerRef::Enclosing | SpeakerRef::Continues(_)
+                        SpeakerRef::Nobody
+                            | SpeakerRef::Enclosing
+                            | SpeakerRef::Continues(_)
+                            | SpeakerRef::Subject(_)
                     ) =>
             {
                 a.speaker = rule.speaker.clone();
@@ -136,7 +146,9 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
                     starts[j] < starts[i]
                         && matches!(
                             out[j].speaker,
-                            SpeakerRef::Phrase(_) | SpeakerRef::Continues(_)
+                            SpeakerRef::Phrase(_)
+                                | SpeakerRef::Subject(_)
+                                | SpeakerRef::Continues(_)
                         )
                 })
                 .map_or(SpeakerRef::Nobody, SpeakerRef::Continues);
@@ -362,6 +374,45 @@ fn no_cue() -> Cue {
 /// its paragraph or follows a quote continues the one before
 /// (`Continues(usize::MAX)`, resolved once the list is sorted); other speech
 /// belongs to the speech that encloses it, or to no one.
+/// The subject a cue shares with the verb before it: in "Mr. Schultz
+/// supported Democrats, and said P" or "Trump is telling veterans that …
+/// and says P", the cue follows "and" or "but" (adverbs such as "also"
+/// between), and its speaker is the sentence's subject — a pronoun, or the
+/// run of capitalised words that opens the sentence ("The White House",
+/// "Mr. Schultz") and ends where a lower-case word starts.
+fn coordinated_subject(text: &Text, sentence: usize, cue: &Range<usize>) -> Option<Range<usize>> {
+    let start = text.sentences[sentence].range.start;
+    let tokens: Vec<_> = text
+        .tokens(&(start..cue.start))
+        .into_iter()
+        .filter(|t| t.word)
+        .collect();
+    let joined = tokens
+        .iter()
+        .rev()
+        .map(|t| text.lower(t))
+        .find(|w| !is_verb_modifier(w))
+        .is_some_and(|w| w == "and" || w == "but");
+    if !joined {
+        return None;
+    }
+    let first = tokens.first()?;
+    if pronoun(&text.lower(first)).is_some() {
+        return Some(first.range.clone());
+    }
+    let capitalised =
+        |t: &&super::text::Token| text.slice(&t.range).starts_with(char::is_uppercase);
+    // "The White House …": the article opens a name.
+    let the = text.lower(first) == "the" && tokens.get(1).is_some_and(|t| capitalised(&t));
+    let skip = usize::from(the);
+    let run = tokens[skip..].iter().take_while(capitalised).count();
+    let opener = !the && is_sentence_opener(&text.lower(first));
+    if run == 0 || run > MAX_SUBJECT_WORDS || skip + run == tokens.len() || opener {
+        return None;
+    }
+    Some(first.range.start..tokens[skip + run - 1].range.end)
+}
+
 fn unnamed(text: &Text, before: &[Attribution], content: &Range<usize>, kind: Kind) -> SpeakerRef {
     let enclosed = before.iter().any(|a| {
         a.kind != Kind::Direct && a.content.start <= content.start && content.end <= a.content.end

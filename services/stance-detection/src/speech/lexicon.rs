@@ -202,6 +202,44 @@ pub(crate) fn is_determiner(word: &str) -> bool {
     )
 }
 
+/// Capitalised words that open a sentence without being its subject: "In
+/// a statement, …", "After the debate, …", "The …".
+pub(crate) fn is_sentence_opener(word: &str) -> bool {
+    is_determiner(word)
+        || matches!(
+            word,
+            "in" | "on"
+                | "at"
+                | "after"
+                | "before"
+                | "during"
+                | "when"
+                | "while"
+                | "if"
+                | "as"
+                | "but"
+                | "and"
+                | "so"
+                | "yet"
+                | "still"
+                | "however"
+                | "meanwhile"
+                | "earlier"
+                | "later"
+                | "last"
+                | "since"
+                | "for"
+                | "from"
+                | "with"
+                | "without"
+                | "under"
+                | "by"
+                | "asked"
+                | "speaking"
+                | "according"
+        )
+}
+
 /// Personal pronouns that can name a speaker, and whether they stand for a
 /// person (he, she) or an organisation or group (it, they).
 pub(crate) fn pronoun(word: &str) -> Option<bool> {

@@ -143,7 +143,7 @@ fn source_phrase(attributions: &[Attribution], i: usize, depth: usize) -> Option
     }
     let a = &attributions[i];
     match &a.speaker {
-        SpeakerRef::Phrase(range) => Some(range.clone()),
+        SpeakerRef::Phrase(range) | SpeakerRef::Subject(range) => Some(range.clone()),
         SpeakerRef::Continues(j) => source_phrase(attributions, *j, depth + 1),
         SpeakerRef::Enclosing => attributions
             .iter()

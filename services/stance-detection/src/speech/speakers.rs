@@ -70,6 +70,10 @@ pub(crate) fn resolve(
     for &i in &order {
         speakers[i] = match &attributions[i].speaker {
             SpeakerRef::Phrase(range) => resolver.phrase(range, &attributions[i]),
+            SpeakerRef::Subject(range) if resolver.names_someone(range) => {
+                resolver.phrase(range, &attributions[i])
+            }
+            SpeakerRef::Subject(_) => continue,
             SpeakerRef::Continues(j) => speakers.get(*j).cloned().unwrap_or_default(),
             SpeakerRef::Enclosing | SpeakerRef::Nobody => continue,
         };
@@ -85,7 +89,7 @@ pub(crate) fn resolve(
 /// Where an attribution names its speaker.
 fn position(attribution: &Attribution) -> usize {
     match &attribution.speaker {
-        SpeakerRef::Phrase(range) => range.start,
+        SpeakerRef::Phrase(range) | SpeakerRef::Subject(range) => range.start,
         _ => attribution.content.start,
     }
 }
@@ -298,6 +302,15 @@ impl Resolver<'_, '_> {
             .filter(|m| self.cast.is_person(m.entity) == person)
             .last()
             .map(|m| m.entity)
+    }
+
+    /// Whether a phrase names an entity of the article, or is a pronoun.
+    fn names_someone(&self, range: &Range<usize>) -> bool {
+        let pronoun = match self.text.tokens(range).as_slice() {
+            [token] => pronoun(&self.text.lower(token)).is_some(),
+            _ => false,
+        };
+        pronoun || self.cast.overlapping(range).next().is_some()
     }
 
     /// Whether an unresolved phrase names a person: a role or "he"/"she".
