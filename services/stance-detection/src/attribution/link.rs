@@ -165,6 +165,11 @@ pub fn link(words: &[&str], tags: &[WordTags]) -> Vec<Linked> {
         while end > 0 && is_punctuation(words[end - 1]) {
             end -= 1;
         }
+        // "“…stable.” The central bank declined to comment": a sentence
+        // ended before the source, so the content is not its to take.
+        if words[end..phrase].iter().any(|w| ends_sentence(w)) {
+            continue;
+        }
         let Some((content, _)) = contents
             .iter()
             .find(|(c, _)| end <= c.end && c.end <= phrase && c.start < end)
@@ -219,12 +224,12 @@ pub fn link(words: &[&str], tags: &[WordTags]) -> Vec<Linked> {
     out
 }
 
-/// A cue the nearest-cue rule left without a content takes the content
-/// right after it, when that content had taken a later cue that introduces
-/// a content of its own: in "X denied on Friday that P, contradicting a
-/// report by Y", P is nearer "contradicting" (one comma) than "denied" (two
-/// words), and would otherwise become one content with "a report by Y",
-/// leaving X's denial unsaid.
+/// A cue the nearest-cue rule left without a content (or with one word of
+/// it) takes the content right after it, when that content had taken a
+/// later cue that introduces a content of its own: in "X denied on Friday
+/// that P, contradicting a report by Y", P is nearer "contradicting" (one
+/// comma) than "denied" (two words), and would otherwise become one content
+/// with "a report by Y", leaving X's denial unsaid.
 fn reclaim(
     cues: &[(Range<usize>, f32)],
     contents: &[(Range<usize>, f32)],
@@ -232,11 +237,19 @@ fn reclaim(
     crosses: &impl Fn(&Range<usize>, &Range<usize>) -> bool,
 ) -> Vec<Option<usize>> {
     for (k, (cue, _)) in cues.iter().enumerate() {
-        if cue_of.contains(&Some(k)) {
+        // "Nestle rejected [a] Bloomberg report [that P], calling it …": a
+        // one-word content of its own does not count.
+        let own: Vec<usize> = (0..contents.len())
+            .filter(|&i| cue_of[i] == Some(k))
+            .collect();
+        if own.iter().any(|&i| contents[i].0.len() > 1) {
             continue;
         }
-        let next = contents.iter().enumerate().find(|(_, (c, _))| {
-            c.start >= cue.end && gap(cue, c) <= MAX_LEAD_GAP && !crosses(cue, c)
+        let next = contents.iter().enumerate().find(|(i, (c, _))| {
+            !own.contains(i)
+                && c.start >= cue.end
+                && gap(cue, c) <= MAX_LEAD_GAP
+                && !crosses(cue, c)
         });
         let Some((i, _)) = next else {
             continue;

@@ -37,6 +37,9 @@ const MAX_OBJECT_WORDS: usize = 6;
 const MIN_REPORTED_CONFIDENCE: f32 = 0.7;
 /// Reported speech of fewer words ("the", "him") is left out likewise.
 const MIN_REPORTED_WORDS: usize = 2;
+/// The most words between a report noun and the "that" of its proposition
+/// ("rumours *circulating on social media* that").
+const MAX_MODIFIER_WORDS: usize = 6;
 /// The most capitalised words a sentence's subject runs to ("Secretary of
 /// State John Kerry" is four: "of" is not capitalised, so it ends there).
 const MAX_SUBJECT_WORDS: usize = 5;
@@ -171,7 +174,9 @@ fn reports_inside(text: &Text, outer: &Attribution) -> Vec<Attribution> {
         if !noun {
             continue;
         }
-        // "report that", "report claiming that", "reports saying that".
+        // "report that", "report claiming that", "reports saying that",
+        // "rumours circulating on social media that", "a report in the
+        // Financial Times that".
         let that = match words.get(i + 1).map(String::as_str) {
             Some("that") => i + 1,
             Some(w)
@@ -179,6 +184,15 @@ fn reports_inside(text: &Text, outer: &Attribution) -> Vec<Attribution> {
                     && words.get(i + 2).is_some_and(|n| n == "that") =>
             {
                 i + 2
+            }
+            Some(w) if is_noun_modifier_start(w) => {
+                let Some(at) = (i + 2..words.len().min(i + 2 + MAX_MODIFIER_WORDS))
+                    .take_while(|&j| tokens[j].word)
+                    .find(|&j| words[j] == "that")
+                else {
+                    continue;
+                };
+                at
             }
             _ => continue,
         };
@@ -210,6 +224,13 @@ fn reports_inside(text: &Text, outer: &Attribution) -> Vec<Attribution> {
         });
     }
     out
+}
+
+/// A word that opens a modifier of a report noun: a preposition ("a report
+/// in the Times") or a participle ("rumours circulating online").
+fn is_noun_modifier_start(word: &str) -> bool {
+    matches!(word, "in" | "on" | "by" | "from" | "of" | "at")
+        || (word.len() > 4 && (word.ends_with("ing") || word.ends_with("ed")))
 }
 
 /// The noun phrase before a nominal cue ("Earlier Reuters report" before
