@@ -523,6 +523,88 @@ fn a_second_verb_of_saying_shares_the_sentence_s_subject() {
 }
 
 #[test]
+fn wire_denials_of_a_named_report_and_refusals_to_comment() {
+    let doc = tag(
+        "GENEVA (Reuters) - Nestle on Tuesday rejected a Bloomberg report that it was exploring a \
+         sale of its bottled water business in North America, calling it \"pure speculation\".\n\n\
+         \"We do not comment on market rumours,\" a Nestle spokeswoman said.\n\n\
+         The finance ministry dismissed as \"baseless\" rumours circulating on social media that \
+         the government planned to devalue the currency next week. Finance Minister Ana Torres \
+         said: \"The currency is stable.\" The central bank declined to comment.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let nestle = entity_id(&doc, "Nestle");
+    let rejected = quote(&speech, QuoteKind::Reported, "a Bloomberg report that");
+    assert_eq!(
+        (rejected.speaker_entity_id.as_str(), rejected.cue.as_str()),
+        (nestle.as_str(), "rejected"),
+        "{rejected:?}"
+    );
+    let sale = speech
+        .claims
+        .iter()
+        .find(|c| c.text.starts_with("it was exploring a sale"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    let label = |source: &str, claim: &v1::Claim| stance(&speech, source, claim).label();
+    assert_eq!(label("Nestle", sale), StanceLabel::Deny);
+    assert_eq!(label("Bloomberg", sale), StanceLabel::Support);
+    assert!(
+        !speech.claims.iter().any(|c| c.text.contains("comment")),
+        "declining to comment is no claim: {:#?}",
+        speech.claims
+    );
+    let devalue = speech
+        .claims
+        .iter()
+        .find(|c| c.text.starts_with("the government planned to devalue"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    assert_eq!(label("The finance ministry", devalue), StanceLabel::Deny);
+    assert!(
+        !speech
+            .stances
+            .iter()
+            .any(|s| s.source_name.contains("central bank")),
+        "the bank declined to comment: {:#?}",
+        speech.stances
+    );
+}
+
+#[test]
+fn a_verdict_on_the_claims_answers_them_and_the_outlet_told_is_not_the_company() {
+    let doc = tag(
+        "Several passengers told the Daily Mail that the pilot of Flight 203 had been drinking \
+         before take-off. The company said in a statement that the allegations were \"completely \
+         unfounded\".",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let verdict = speech
+        .quotes
+        .iter()
+        .find(|q| q.text.starts_with("the allegations"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.quotes));
+    assert_ne!(verdict.speaker_name, "Daily Mail", "{verdict:?}");
+    assert!(
+        !speech
+            .claims
+            .iter()
+            .any(|c| c.text.starts_with("the allegations")),
+        "a verdict is no claim: {:#?}",
+        speech.claims
+    );
+    let drinking = speech
+        .claims
+        .iter()
+        .find(|c| c.text.starts_with("the pilot of Flight 203"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    assert_eq!(
+        stance(&speech, &verdict.speaker_name, drinking).label(),
+        StanceLabel::Deny
+    );
+}
+
+#[test]
 fn a_quote_signed_with_a_dash_is_the_signers() {
     let doc = tag("Voters shared their thoughts after the debate.\n\n\
          “He is not fit to be the leader of our nation.” ― Edwin Monroy\n\n\

@@ -17,13 +17,16 @@ use stancewire_proto::v1;
 
 use super::attribution::{Attribution, Kind};
 use super::cast::{Cast, Mention};
-use super::lexicon::{cue, is_affirmation, is_refutation, is_report_noun, CueClass};
+use super::lexicon::{cue, is_affirmation, is_refusal, is_refutation, is_report_noun, CueClass};
 use super::normalize::{claim_id, normalize};
 use super::speakers::Speaker;
 use super::text::Text;
 
 /// Claims with fewer words than this are too trivial to track.
 const MIN_CLAIM_WORDS: usize = 4;
+/// The most words a statement that only declines to comment runs to ("We
+/// do not comment on market rumours or speculation" is eight).
+const MAX_NO_COMMENT_WORDS: usize = 12;
 
 /// The article's claims and where each is stated.
 pub(crate) struct Claims {
@@ -69,9 +72,13 @@ pub(crate) fn extract(
         .filter(|&i| {
             let a = &attributions[i];
             match a.kind {
-                Kind::Proposition => true,
+                // "a report claiming that P": P is the report's claim; "said
+                // that the allegations were unfounded": a verdict.
+                Kind::Proposition => a.cue.nominal || !judges_another(text, &a.content),
                 Kind::Reported | Kind::Direct => {
-                    !speakers[i].is_nobody() && !judges_another(text, &a.content)
+                    !speakers[i].is_nobody()
+                        && !judges_another(text, &a.content)
+                        && !declines_comment(text, &a.content)
                 }
                 Kind::Object => false,
             }
@@ -120,6 +127,45 @@ pub(crate) fn extract(
         });
     }
     claims
+}
+
+/// Whether speech only declines to comment: "We do not comment on market
+/// rumours", "we never speculate", "We decline to comment", "No comment."
+/// It is neither a claim of its own nor a stance on anyone's: read as a
+/// negation it would deny that the speaker comments, and read against a
+/// claim it would deny the claim.
+pub(crate) fn declines_comment(text: &Text, content: &Range<usize>) -> bool {
+    let words: Vec<String> = text
+        .tokens(content)
+        .iter()
+        .filter(|t| t.word)
+        .map(|t| text.lower(t))
+        .collect();
+    if words.len() > MAX_NO_COMMENT_WORDS {
+        return false;
+    }
+    words.iter().enumerate().any(|(i, w)| {
+        if !matches!(
+            w.as_str(),
+            "comment" | "comments" | "speculate" | "speculates" | "elaborate"
+        ) {
+            return false;
+        }
+        let before = words[..i].iter().rev().find(|b| {
+            !matches!(
+                b.as_str(),
+                "ever" | "generally" | "usually" | "publicly" | "further"
+            )
+        });
+        match before.map(String::as_str) {
+            Some("not" | "never" | "no") => true,
+            Some("to") => words[..i.saturating_sub(1)].last().is_some_and(|v| {
+                is_refusal(v) || matches!(v.as_str(), "decline" | "declines" | "refuse" | "refuses")
+            }),
+            Some(b) => contracted_auxiliary(b).is_some(),
+            None => false,
+        }
+    })
 }
 
 /// Whether speech is a verdict on some report or claim rather than a claim
@@ -410,6 +456,36 @@ mod tests {
             negation("No talks are taking place").as_deref(),
             Some("No ")
         );
+    }
+
+    fn no_comment(statement: &str) -> bool {
+        let article = v1::Article {
+            body: statement.into(),
+            ..Default::default()
+        };
+        let text = Text::new(&article);
+        declines_comment(&text, &(0..statement.len()))
+    }
+
+    #[test]
+    fn declining_to_comment_is_told_from_a_denial() {
+        for s in [
+            "We do not comment on market rumours",
+            "The company doesn't comment on speculation",
+            "we never comment on rumours or speculation",
+            "We decline to comment",
+            "No comment.",
+            "It would not elaborate",
+        ] {
+            assert!(no_comment(s), "{s}");
+        }
+        for s in [
+            "No talks are taking place",
+            "the minister did not attend the meeting",
+            "critics said the comment was not appropriate",
+        ] {
+            assert!(!no_comment(s), "{s}");
+        }
     }
 
     #[test]

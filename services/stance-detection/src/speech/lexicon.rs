@@ -322,6 +322,25 @@ pub(crate) fn is_organisation_noun(word: &str) -> bool {
     )
 }
 
+/// Organisation nouns for the press: "the newspaper" may well be the outlet
+/// someone talked to.
+pub(crate) fn is_media_noun(word: &str) -> bool {
+    matches!(
+        word,
+        "newspaper"
+            | "paper"
+            | "magazine"
+            | "website"
+            | "site"
+            | "network"
+            | "channel"
+            | "outlet"
+            | "publication"
+            | "broadcaster"
+            | "agency"
+    )
+}
+
 /// Nouns that name a person by what they are ("the actor", "his ex-wife",
 /// "the nominee"), besides the offices of [`role_family`].
 pub(crate) fn is_person_noun(word: &str) -> bool {

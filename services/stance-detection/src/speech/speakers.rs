@@ -18,8 +18,8 @@ use stancewire_proto::v1::EntityType;
 use super::attribution::{Attribution, Kind, SpeakerRef};
 use super::cast::Cast;
 use super::lexicon::{
-    is_determiner, is_organisation_noun, is_person_noun, is_report_noun, is_representative,
-    is_stop_word, pronoun, role_family,
+    is_determiner, is_media_noun, is_organisation_noun, is_person_noun, is_report_noun,
+    is_representative, is_stop_word, pronoun, role_family,
 };
 use super::text::{Text, Token};
 
@@ -262,22 +262,31 @@ impl Resolver<'_, '_> {
                     kind == EntityType::Org
                 }
             })
+            // "Passengers told the Daily Mail …. The company said": the
+            // outlet someone talked to is not "the company".
+            .filter(|m| person || is_media_noun(head) || !self.told(m.range.start))
             .map(|m| m.entity)
             .collect();
         // "the authority" is the Federal Motor Transport Authority named
         // before it, not the company named since: the latest organisation
-        // whose name has the noun, else the latest of its kind.
-        let named_so = |e: &usize| {
+        // whose name has the noun, else the latest of its kind — unless the
+        // description says more than its noun ("the finance ministry" is
+        // not Nestle).
+        let named_so = |e: &usize, word: &str| {
             self.cast.entities[*e]
                 .name
                 .split(|c: char| !c.is_alphanumeric())
-                .any(|w| w.eq_ignore_ascii_case(head))
+                .any(|w| w.eq_ignore_ascii_case(word))
         };
+        let modifiers = &words[1..words.len() - 1];
+        if person {
+            return before.last().copied();
+        }
         before
             .iter()
             .rev()
-            .find(|e| !person && named_so(e))
-            .or(before.last())
+            .find(|e| named_so(e, head) || modifiers.iter().any(|m| named_so(e, m)))
+            .or(before.last().filter(|_| modifiers.is_empty()))
             .copied()
     }
 
@@ -302,6 +311,24 @@ impl Resolver<'_, '_> {
             .filter(|m| self.cast.is_person(m.entity) == person)
             .last()
             .map(|m| m.entity)
+    }
+
+    /// Whether the words just before `at` are "told" or "told the": what
+    /// follows is whom someone talked to.
+    fn told(&self, at: usize) -> bool {
+        let before = self.text.slice(&(0..at));
+        let words: Vec<&str> = before.split_whitespace().rev().take(2).collect();
+        let told = |w: &str| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "told" | "tell" | "tells" | "telling"
+            )
+        };
+        match words.as_slice() {
+            [w, ..] if told(w) => true,
+            [the, w] => the.eq_ignore_ascii_case("the") && told(w),
+            _ => false,
+        }
     }
 
     /// Whether a phrase names an entity of the article, or is a pronoun.

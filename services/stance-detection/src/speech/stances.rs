@@ -30,7 +30,7 @@ use stancewire_proto::v1::{self, StanceLabel};
 
 use super::attribution::{Attribution, Kind};
 use super::cast::Cast;
-use super::claims::{judges_another, Claims};
+use super::claims::{declines_comment, judges_another, Claims};
 use super::lexicon::{is_hedge, is_report_noun, CueClass};
 use super::normalize::key_words;
 use super::phrase::is_lower;
@@ -168,7 +168,10 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
         .iter()
         .enumerate()
         .filter(move |(k, a)| {
-            !e.speakers[*k].is_nobody() && !a.content.is_empty() && !reported_inside(*k)
+            !e.speakers[*k].is_nobody()
+                && !a.content.is_empty()
+                && !reported_inside(*k)
+                && !declines_comment(e.text, &a.content)
         })
         .map(move |(k, a)| {
             let speaker = &e.speakers[k];
@@ -188,7 +191,7 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
                             a,
                             o.claim,
                             &o.range,
-                            e.attributions[o.attribution].sentence,
+                            &e.attributions[o.attribution],
                             judges,
                             &names,
                             &statement_words,
@@ -209,18 +212,34 @@ fn about(
     a: &Attribution,
     claim: usize,
     range: &Range<usize>,
-    sentence: usize,
+    stated: &Attribution,
     judges: bool,
     names: &[usize],
     statement_words: &[String],
 ) -> bool {
+    let sentence = stated.sentence;
     // It holds the claim: "Reports that P are not true, Smith said".
     let holds = a.content.start <= range.start && range.end <= a.content.end;
     // It names the report the claim came from: "dismissed the Reuters report".
     let source = e.claims.info[claim].source.as_ref().and_then(|s| s.entity);
     let names_report = source.is_some_and(|s| names.contains(&s));
-    // It answers the claim: a verdict said soon after it.
-    let answers = judges && a.sentence >= sentence && a.sentence - sentence <= ANSWER_REACH;
+    // It answers the claim: a verdict said soon after it, or one that
+    // names it as what it was called when it was made, however far back
+    // ("retracted claims that P" ... "there is no truth to these claims").
+    let soon = a.sentence >= sentence && a.sentence - sentence <= ANSWER_REACH;
+    let called = a.sentence >= sentence
+        && stated
+            .cue
+            .word
+            .split_whitespace()
+            .filter_map(report_kind)
+            .any(|kind| {
+                e.text
+                    .tokens(&a.content)
+                    .iter()
+                    .any(|t| report_kind(&e.text.lower(t)) == Some(kind))
+            });
+    let answers = judges && (soon || called);
     // It says much of what the claim says.
     let claim_words = key_words(&e.claims.records[claim].text);
     let shared = claim_words
@@ -233,6 +252,22 @@ fn about(
 }
 
 /// The entities a statement names as the source of a report it mentions.
+/// What a report noun calls what was said, so that a verdict's "these
+/// claims" finds the "claims that P" it judges: a claim, a report, or a
+/// rumour.
+fn report_kind(noun: &str) -> Option<&'static str> {
+    match noun {
+        "claim" | "claims" | "allegation" | "allegations" | "accusation" | "accusations" => {
+            Some("claim")
+        }
+        "report" | "reports" | "story" | "stories" | "article" | "articles" | "news" => {
+            Some("report")
+        }
+        "rumor" | "rumors" | "rumour" | "rumours" | "speculation" => Some("rumour"),
+        _ => None,
+    }
+}
+
 fn report_sources(e: &Evidence, a: &Attribution) -> Vec<usize> {
     let mentions_report = e
         .text
