@@ -47,9 +47,12 @@ const NEVER_LAST: &[&str] = &["and", "or", "of", "the", "for", "in", "on", "at",
 
 /// Drops the connecting words a tagged chunk ends with ("Shanghai
 /// Cooperation Organization and" when the next name starts a chunk of its
-/// own): the name ends before them. `None` when nothing is left.
+/// own): the name ends before them. `None` when nothing is left, as for a
+/// lone "The" the tagger took for a name: it would become an entity that
+/// every "the" of the text is a mention of.
 fn trim_trailing(words: &[&str], mut chunk: labels::Chunk) -> Option<labels::Chunk> {
-    while chunk.end > chunk.start && NEVER_LAST.contains(&words[chunk.end - 1]) {
+    let connecting = |w: &str| NEVER_LAST.contains(&w.to_lowercase().as_str());
+    while chunk.end > chunk.start && connecting(words[chunk.end - 1]) {
         chunk.end -= 1;
     }
     (chunk.end > chunk.start).then_some(chunk)
@@ -396,6 +399,8 @@ mod tests {
             "BRICS stays"
         );
         assert!(trim_trailing(&words, chunk(0, 1)).is_none(), "nothing left");
+        let the: Vec<&str> = "The Journal".split(' ').collect();
+        assert!(trim_trailing(&the, chunk(0, 1)).is_none(), "a lone The");
         let bank: Vec<&str> = "Bank of England".split(' ').collect();
         assert_eq!(
             trim_trailing(&bank, chunk(0, 3)).unwrap().end,
