@@ -605,6 +605,38 @@ fn a_verdict_on_the_claims_answers_them_and_the_outlet_told_is_not_the_company()
 }
 
 #[test]
+fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
+    let doc = tag(
+        "Boeing Co said on Monday it had no plans to move its headquarters out of Chicago, after \
+         The Wall Street Journal reported that the planemaker was considering a move to \
+         Washington.\n\n\
+         \"Chicago remains our home,\" a spokesman for the company said. The city's mayor did \
+         not respond to a request for comment.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let home = quote(&speech, QuoteKind::Direct, "Chicago remains our home");
+    assert_eq!(
+        home.speaker_entity_id,
+        entity_id(&doc, "Boeing Co"),
+        "{home:?}"
+    );
+    assert!(
+        !speech.claims.iter().any(|c| c.text.contains("comment")),
+        "no reply is no claim: {:#?}",
+        speech.claims
+    );
+    assert!(
+        !speech
+            .stances
+            .iter()
+            .any(|s| s.label() == StanceLabel::Query),
+        "nor a question: {:#?}",
+        speech.stances
+    );
+}
+
+#[test]
 fn a_quote_signed_with_a_dash_is_the_signers() {
     let doc = tag("Voters shared their thoughts after the debate.\n\n\
          “He is not fit to be the leader of our nation.” ― Edwin Monroy\n\n\

@@ -159,6 +159,10 @@ pub(crate) fn declines_comment(text: &Text, content: &Range<usize>) -> bool {
         });
         match before.map(String::as_str) {
             Some("not" | "never" | "no") => true,
+            // "did not respond to a request for comment".
+            Some("for") => words[..i.saturating_sub(1)]
+                .last()
+                .is_some_and(|r| r == "request" || r == "requests"),
             Some("to") => words[..i.saturating_sub(1)].last().is_some_and(|v| {
                 is_refusal(v) || matches!(v.as_str(), "decline" | "declines" | "refuse" | "refuses")
             }),
@@ -475,6 +479,7 @@ mod tests {
             "we never comment on rumours or speculation",
             "We decline to comment",
             "No comment.",
+            "a request for comment",
             "It would not elaborate",
         ] {
             assert!(no_comment(s), "{s}");

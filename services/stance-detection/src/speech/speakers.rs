@@ -63,6 +63,7 @@ pub(crate) fn resolve(
         cast,
         spoken: Vec::new(),
         subjects: subjects(text, cast, quoted),
+        reporters: Vec::new(),
     };
     let mut speakers = vec![Speaker::default(); attributions.len()];
     let mut order: Vec<usize> = (0..attributions.len()).collect();
@@ -151,6 +152,9 @@ struct Resolver<'r, 't> {
     spoken: Vec<Spoken>,
     /// (position, entity) of each sentence's subject.
     subjects: Vec<(usize, usize)>,
+    /// Entities that spoke as the press does ("reported", "citing"): "the
+    /// company" is not one of them.
+    reporters: Vec<usize>,
 }
 
 /// A speaker already seen, where it was named, and whether it is a person
@@ -200,6 +204,14 @@ impl Resolver<'_, '_> {
             Some(e) => self.cast.is_person(e),
             None => self.names_a_person(range),
         };
+        let reports = attribution
+            .cue
+            .word
+            .split_whitespace()
+            .any(|w| w.starts_with("report") || w == "citing");
+        if let (Some(e), true) = (speaker.entity, reports) {
+            self.reporters.push(e);
+        }
         self.spoken.push(Spoken {
             at: range.start,
             speaker: speaker.clone(),
@@ -262,9 +274,14 @@ impl Resolver<'_, '_> {
                     kind == EntityType::Org
                 }
             })
-            // "Passengers told the Daily Mail …. The company said": the
-            // outlet someone talked to is not "the company".
-            .filter(|m| person || is_media_noun(head) || !self.told(m.range.start))
+            // "Passengers told the Daily Mail …. The company said", "after
+            // the Journal reported … a spokesman for the company": the
+            // press that told or was told is not "the company".
+            .filter(|m| {
+                person
+                    || is_media_noun(head)
+                    || !(self.told(m.range.start) || self.reporters.contains(&m.entity))
+            })
             .map(|m| m.entity)
             .collect();
         // "the authority" is the Federal Motor Transport Authority named
