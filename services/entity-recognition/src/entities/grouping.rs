@@ -35,6 +35,19 @@ fn tokens(text: &str) -> Vec<String> {
     normalise(text).split(' ').map(str::to_string).collect()
 }
 
+/// Whether a full name is a different person from the fuller name that
+/// holds its words: "Donald Trump" is not "Donald Trump Jr." (a lone
+/// "Trump" may be either, and joins the nearest).
+fn another_generation(name: &[String], fuller: &[String]) -> bool {
+    let suffix = |w: &String| {
+        matches!(
+            w.trim_end_matches('.').trim_end_matches(','),
+            "jr" | "sr" | "ii" | "iii" | "iv"
+        )
+    };
+    name.len() >= 2 && fuller.iter().any(suffix) && !name.iter().any(suffix)
+}
+
 /// Initials of the capitalised words: "Shanghai Cooperation Organization" → "SCO".
 fn initials(text: &str) -> String {
     text.split_whitespace()
@@ -100,7 +113,9 @@ pub(crate) fn group(mentions: &[Mention]) -> Vec<Group> {
             .iter()
             .enumerate()
             .filter(|(_, g)| {
-                g.kind == EntityType::Per && t.iter().all(|x| g.name_tokens.contains(x))
+                g.kind == EntityType::Per
+                    && t.iter().all(|x| g.name_tokens.contains(x))
+                    && !another_generation(&t, &g.name_tokens)
             })
             .map(|(gi, _)| gi)
             .collect();
@@ -346,6 +361,15 @@ mod tests {
         let ms = mentions(&[("Peskov", Per, 1.0), ("Dmitry Peskov", Per, 1.0)]);
         let groups = group(&ms);
         assert_eq!(canonical_and_aliases(&groups[0], &ms).0, "Dmitry Peskov");
+    }
+
+    #[test]
+    fn a_father_is_not_his_son_junior() {
+        let ms = mentions(&[
+            ("Donald Trump Jr.", EntityType::Per, 0.9),
+            ("Donald Trump", EntityType::Per, 0.9),
+        ]);
+        assert_eq!(group(&ms).len(), 2);
     }
 
     #[test]
