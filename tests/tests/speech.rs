@@ -637,6 +637,41 @@ fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
 }
 
 #[test]
+fn asked_about_a_report_a_spokeswoman_answers_it() {
+    let doc = tag(
+        "The Times reported on Saturday that Donald Trump Jr. met a Russian lawyer at Trump Tower \
+         in June 2016. President Donald Trump called the story a hoax.\n\n\
+         Asked about the report, White House spokeswoman Sarah Sanders said: \"That is not \
+         correct.\" The Russian lawyer did not respond to a request for comment.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    assert_ne!(
+        entity_id(&doc, "Donald Trump"),
+        entity_id(&doc, "Donald Trump Jr."),
+        "a father is not his son"
+    );
+    let met = speech
+        .claims
+        .iter()
+        .find(|c| c.text.starts_with("Donald Trump Jr. met"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    assert_eq!(
+        stance(&speech, "Sarah Sanders", met).label(),
+        StanceLabel::Deny,
+        "she was asked; she did not ask"
+    );
+    assert!(
+        !speech
+            .quotes
+            .iter()
+            .any(|q| q.text.contains("request for comment") && q.speaker_name == "Sarah Sanders"),
+        "the lawyer the article left unnamed is not the spokeswoman: {:#?}",
+        speech.quotes
+    );
+}
+
+#[test]
 fn a_quote_signed_with_a_dash_is_the_signers() {
     let doc = tag("Voters shared their thoughts after the debate.\n\n\
          “He is not fit to be the leader of our nation.” ― Edwin Monroy\n\n\

@@ -59,7 +59,7 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
         let raw = bytes(&f.content);
         let kind = kind(text, &raw, f.cue.is_some());
         let cue_range = f.cue.as_ref().map(&bytes);
-        let cue = cue_range.as_ref().map_or_else(no_cue, |r| cue_of(text, r));
+        let mut cue = cue_range.as_ref().map_or_else(no_cue, |r| cue_of(text, r));
         let mut content = trimmed(text, &raw, kind);
         if kind == Kind::Proposition && cue.nominal {
             // "report claiming that P are not true": P ends where the
@@ -77,6 +77,13 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
         let Some(sentence) = text.sentence_at(at) else {
             continue;
         };
+        if cue_range
+            .as_ref()
+            .is_some_and(|c| was_asked(text, sentence, c))
+        {
+            // Still what the speaker spoke about, but no question of theirs.
+            cue.class = CueClass::Say;
+        }
         let speaker = match (&f.source, &cue_range) {
             (Some(s), _) => SpeakerRef::Phrase(bytes(s)),
             // "Earlier Reuters report claiming that": the report's source
@@ -395,6 +402,17 @@ fn no_cue() -> Cue {
 /// its paragraph or follows a quote continues the one before
 /// (`Continues(usize::MAX)`, resolved once the list is sorted); other speech
 /// belongs to the speech that encloses it, or to no one.
+/// "Asked about the report, Sanders said …": a participle opening the
+/// sentence says what the speaker was asked, not that they asked it.
+fn was_asked(text: &Text, sentence: usize, cue: &Range<usize>) -> bool {
+    let opens = text
+        .tokens(&(text.sentences[sentence].range.start..cue.start))
+        .iter()
+        .all(|t| !t.word);
+    let word = text.slice(cue).to_lowercase();
+    opens && matches!(word.as_str(), "asked" | "pressed" | "questioned")
+}
+
 /// The subject a cue shares with the verb before it: in "Mr. Schultz
 /// supported Democrats, and said P" or "Trump is telling veterans that …
 /// and says P", the cue follows "and" or "but" (adverbs such as "also"

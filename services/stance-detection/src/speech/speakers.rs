@@ -297,6 +297,11 @@ impl Resolver<'_, '_> {
         };
         let modifiers = &words[1..words.len() - 1];
         if person {
+            // "a Russian lawyer ... the Russian lawyer": someone the
+            // article introduced without a name, not the person named last.
+            if self.introduced_unnamed(range.start, head) {
+                return None;
+            }
             return before.last().copied();
         }
         before
@@ -328,6 +333,21 @@ impl Resolver<'_, '_> {
             .filter(|m| self.cast.is_person(m.entity) == person)
             .last()
             .map(|m| m.entity)
+    }
+
+    /// Whether a person noun was introduced before `at` with an indefinite
+    /// article ("a Russian lawyer", "an aide"), as someone left unnamed.
+    fn introduced_unnamed(&self, at: usize, head: &str) -> bool {
+        let words = self.words(&(0..at));
+        let lower: Vec<String> = words.iter().map(|t| self.text.lower(t)).collect();
+        (0..lower.len()).any(|i| {
+            lower[i] == head
+                && (1..=3)
+                    .filter_map(|k| i.checked_sub(k))
+                    .map(|j| lower[j].as_str())
+                    .take_while(|w| !is_determiner(w) || matches!(*w, "a" | "an"))
+                    .any(|w| matches!(w, "a" | "an"))
+        })
     }
 
     /// Whether the words just before `at` are "told" or "told the": what
