@@ -672,6 +672,54 @@ fn asked_about_a_report_a_spokeswoman_answers_it() {
 }
 
 #[test]
+fn verdicts_called_unconfirmed_reports_and_located_speakers() {
+    let doc = tag(
+        "Tesla Inc on Tuesday dismissed a report that Chief Executive Elon Musk would step down \
+         this year as \"completely false\".\n\n\
+         The health ministry said on Wednesday it could not confirm a report that it had signed \
+         a deal to buy 10 million vaccine doses from Pfizer.\n\n\
+         Police in Lagos have refuted a viral social media post claiming that a kidnapping gang \
+         was operating in the city's markets. \"The post is fake,\" police spokesman Benjamin \
+         Hundeyin said.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let find = |starts: &str| {
+        speech
+            .claims
+            .iter()
+            .find(|c| c.text.starts_with(starts))
+            .unwrap_or_else(|| panic!("no claim {starts:?} in {:#?}", speech.claims))
+    };
+    let step_down = find("Elon Musk would step down");
+    assert_eq!(
+        step_down.text, "Elon Musk would step down this year",
+        "the verdict is cut off"
+    );
+    assert_eq!(
+        stance(&speech, "Tesla Inc", step_down).label(),
+        StanceLabel::Deny
+    );
+    let deal = find("it had signed a deal");
+    assert_eq!(
+        stance(&speech, "The health ministry", deal).label(),
+        StanceLabel::Query,
+        "could not confirm: an open question"
+    );
+    let gang = find("a kidnapping gang was operating");
+    assert_eq!(
+        stance(&speech, "Police in Lagos", gang).label(),
+        StanceLabel::Deny,
+        "the police, not the city"
+    );
+    assert_eq!(
+        stance(&speech, "Benjamin Hundeyin", gang).label(),
+        StanceLabel::Deny,
+        "\"the post is fake\" judges the post's claim"
+    );
+}
+
+#[test]
 fn a_quote_signed_with_a_dash_is_the_signers() {
     let doc = tag("Voters shared their thoughts after the debate.\n\n\
          “He is not fit to be the leader of our nation.” ― Edwin Monroy\n\n\

@@ -255,7 +255,8 @@ fn report_phrase(text: &Text, sentence: usize, cue: &Range<usize>) -> Option<Ran
 
 /// Where a verdict on a proposition starts inside it: a form of "be" or
 /// "do" followed, within a few words, by a word that refutes or affirms
-/// ("are not true", "was false", "is accurate").
+/// ("are not true", "was false", "is accurate"), or "as" followed by one
+/// ("dismissed a report that P as “completely false”").
 fn judgement_start(text: &Text, content: &Range<usize>) -> Option<usize> {
     let tokens = text.tokens(content);
     let words: Vec<String> = tokens.iter().map(|t| text.lower(t)).collect();
@@ -271,7 +272,15 @@ fn judgement_start(text: &Text, content: &Range<usize>) -> Option<usize> {
                 .take(4)
                 .find(|n| !is_verb_modifier(n) && *n != "been")
                 .is_some_and(|n| is_refutation(n) || is_affirmation(n));
-        judged.then_some(tokens[i].range.start)
+        // "dismissed a report that P as “completely false”".
+        let called = w == "as"
+            && tokens[i + 1..]
+                .iter()
+                .zip(&words[i + 1..])
+                .filter(|(t, n)| t.word && !is_verb_modifier(n))
+                .take(2)
+                .any(|(_, n)| is_refutation(n) || is_affirmation(n));
+        (judged || called).then_some(tokens[i].range.start)
     })
 }
 

@@ -109,6 +109,10 @@ pub(crate) fn is_report_noun(word: &str) -> bool {
             | "suggestion"
             | "headline"
             | "headlines"
+            | "post"
+            | "posts"
+            | "tweet"
+            | "tweets"
     )
 }
 
@@ -453,6 +457,7 @@ pub(crate) fn is_refutation(word: &str) -> bool {
             | "unfounded"
             | "groundless"
             | "fake"
+            | "bogus"
             | "fabricated"
             | "fabrication"
             | "nonsense"
@@ -485,6 +490,7 @@ pub(crate) fn is_affirmation(word: &str) -> bool {
     matches!(
         word,
         "true"
+            | "truth"
             | "accurate"
             | "correct"
             | "reflect"

@@ -396,10 +396,27 @@ impl Resolver<'_, '_> {
     }
 
     /// An organisation, place or group speaking: "the Kremlin said",
-    /// "Reuters reported".
+    /// "Reuters reported". A place the phrase only locates its speaker in
+    /// ("Police in Lagos", "officials in Brussels") is not the speaker.
     fn named_group(&self, range: &Range<usize>) -> Option<usize> {
-        self.named(range, EntityType::Org)
-            .or_else(|| self.named(range, EntityType::Loc))
+        self.named(range, EntityType::Org).or_else(|| {
+            self.cast
+                .overlapping(range)
+                .filter(|m| self.cast.entities[m.entity].kind == EntityType::Loc)
+                .filter(|m| !self.located(range, m.range.start))
+                .last()
+                .map(|m| m.entity)
+        })
+    }
+
+    /// Whether the words of `phrase` before `at` end with "in", "at" or
+    /// "from" after some word of their own: "Police in [Lagos]".
+    fn located(&self, phrase: &Range<usize>, at: usize) -> bool {
+        let words = self.words(&(phrase.start..at));
+        match words.as_slice() {
+            [_, .., last] => matches!(self.text.lower(last).as_str(), "in" | "at" | "from"),
+            _ => false,
+        }
     }
 
     /// "sources told Variety that …", "Kurdish sources told the Jerusalem

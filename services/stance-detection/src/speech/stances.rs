@@ -30,7 +30,7 @@ use stancewire_proto::v1::{self, StanceLabel};
 
 use super::attribution::{Attribution, Kind};
 use super::cast::Cast;
-use super::claims::{declines_comment, judges_another, Claims};
+use super::claims::{declines_comment, judges_another, main_negation, Claims};
 use super::lexicon::{is_hedge, is_report_noun, CueClass};
 use super::normalize::key_words;
 use super::phrase::is_lower;
@@ -252,6 +252,23 @@ fn about(
 }
 
 /// The entities a statement names as the source of a report it mentions.
+/// Whether speech says its speaker cannot or did not confirm something:
+/// the main clause's negation comes right before "confirm" or "verify".
+fn cannot_confirm(text: &Text, content: &Range<usize>) -> bool {
+    let Some(negation) = main_negation(text, content) else {
+        return false;
+    };
+    text.tokens(&(negation.range.end..content.end))
+        .iter()
+        .find(|t| t.word)
+        .is_some_and(|t| {
+            matches!(
+                text.lower(t).as_str(),
+                "confirm" | "verify" | "corroborate" | "independently"
+            )
+        })
+}
+
 /// What a report noun calls what was said, so that a verdict's "these
 /// claims" finds the "claims that P" it judges: a claim, a report, or a
 /// rumour.
@@ -285,6 +302,9 @@ fn statement(e: &Evidence, speaker: &Speaker, a: &Attribution, linked: Vec<Strin
     let cue = match (a.cue.class, a.cue.negated) {
         (CueClass::Deny, false) => Some(StanceLabel::Deny),
         (CueClass::Query, false) => Some(StanceLabel::Query),
+        // "said it could not confirm a report that P": an open question,
+        // as "did not confirm" is when it is the cue.
+        _ if cannot_confirm(e.text, &a.content) => Some(StanceLabel::Query),
         _ => None,
     };
     Statement {
