@@ -720,6 +720,23 @@ fn verdicts_called_unconfirmed_reports_and_located_speakers() {
 }
 
 #[test]
+fn what_a_paper_reported_citing_sources_is_what_follows_the_citation() {
+    let doc = tag(
+        "Tesla Inc on Tuesday dismissed a report that Elon Musk would step down this year. \
+         The Wall Street Journal had reported, citing people familiar with the matter, that the \
+         board had begun searching for a successor.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let q = quote(&speech, QuoteKind::Reported, "the board had begun");
+    assert_eq!(
+        q.speaker_entity_id,
+        entity_id(&doc, "Wall Street Journal"),
+        "{q:?}"
+    );
+}
+
+#[test]
 fn a_quote_signed_with_a_dash_is_the_signers() {
     let doc = tag("Voters shared their thoughts after the debate.\n\n\
          “He is not fit to be the leader of our nation.” ― Edwin Monroy\n\n\

@@ -56,9 +56,18 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
     };
     let mut out: Vec<Attribution> = Vec::new();
     for f in found {
-        let raw = bytes(&f.content);
-        let kind = kind(text, &raw, f.cue.is_some());
+        let mut raw = bytes(&f.content);
         let cue_range = f.cue.as_ref().map(&bytes);
+        // "The Journal reported, citing people familiar with the matter,
+        // that P": the tagger gives the citation and P to "citing"; what
+        // was reported is P.
+        if let Some(that) = cue_range
+            .as_ref()
+            .and_then(|c| cited_proposition(text, c, &raw))
+        {
+            raw = that..raw.end;
+        }
+        let kind = kind(text, &raw, f.cue.is_some());
         let mut cue = cue_range.as_ref().map_or_else(no_cue, |r| cue_of(text, r));
         let mut content = trimmed(text, &raw, kind);
         if kind == Kind::Proposition && cue.nominal {
@@ -411,6 +420,20 @@ fn no_cue() -> Cue {
 /// its paragraph or follows a quote continues the one before
 /// (`Continues(usize::MAX)`, resolved once the list is sorted); other speech
 /// belongs to the speech that encloses it, or to no one.
+/// Where the proposition starts in the content of a "citing" cue that
+/// runs on past the citation: at the "that" after a comma ("citing people
+/// familiar with the matter, that P").
+fn cited_proposition(text: &Text, cue: &Range<usize>, content: &Range<usize>) -> Option<usize> {
+    let word = text.slice(cue).to_lowercase();
+    if !word.split_whitespace().any(|w| w == "citing") {
+        return None;
+    }
+    let tokens = text.tokens(content);
+    tokens.windows(2).find_map(|w| {
+        (text.slice(&w[0].range) == "," && text.lower(&w[1]) == "that").then(|| w[1].range.start)
+    })
+}
+
 /// "Asked about the report, Sanders said …": a participle opening the
 /// sentence says what the speaker was asked, not that they asked it.
 fn was_asked(text: &Text, sentence: usize, cue: &Range<usize>) -> bool {
