@@ -135,12 +135,7 @@ pub(crate) fn extract(
 /// negation it would deny that the speaker comments, and read against a
 /// claim it would deny the claim.
 pub(crate) fn declines_comment(text: &Text, content: &Range<usize>) -> bool {
-    let words: Vec<String> = text
-        .tokens(content)
-        .iter()
-        .filter(|t| t.word)
-        .map(|t| text.lower(t))
-        .collect();
+    let words = text.lower_words(content);
     if words.len() > MAX_NO_COMMENT_WORDS {
         return false;
     }
@@ -176,12 +171,7 @@ pub(crate) fn declines_comment(text: &Text, content: &Range<usize>) -> bool {
 /// of its own: it names a report, a claim or a rumour, or opens with a
 /// word that points back ("that", "this", "it"), and calls it true or false.
 pub(crate) fn judges_another(text: &Text, content: &Range<usize>) -> bool {
-    let words: Vec<String> = text
-        .tokens(content)
-        .iter()
-        .filter(|t| t.word)
-        .map(|t| text.lower(t))
-        .collect();
+    let words = text.lower_words(content);
     let points_back = words.first().is_some_and(|w| {
         matches!(
             w.as_str(),

@@ -303,12 +303,7 @@ fn kind(text: &Text, raw: &Range<usize>, has_cue: bool) -> Kind {
     if opening_mark(text.slice(raw).trim_start()).is_some() {
         return Kind::Direct;
     }
-    let words: Vec<String> = text
-        .tokens(raw)
-        .iter()
-        .filter(|t| t.word)
-        .map(|t| text.lower(t))
-        .collect();
+    let words = text.lower_words(raw);
     match words.first().map(String::as_str) {
         Some("that" | "whether") => Kind::Proposition,
         Some(first)

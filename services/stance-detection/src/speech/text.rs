@@ -159,6 +159,15 @@ impl<'a> Text<'a> {
     pub fn lower(&self, token: &Token) -> String {
         self.slice(&token.range).to_lowercase().replace('’', "'")
     }
+
+    /// The words of `range` (punctuation left out), lower-cased.
+    pub fn lower_words(&self, range: &Range<usize>) -> Vec<String> {
+        self.tokens(range)
+            .iter()
+            .filter(|t| t.word)
+            .map(|t| self.lower(t))
+            .collect()
+    }
 }
 
 #[cfg(test)]
