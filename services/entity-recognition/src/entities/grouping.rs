@@ -35,6 +35,22 @@ fn tokens(text: &str) -> Vec<String> {
     normalise(text).split(' ').map(str::to_string).collect()
 }
 
+/// A company's name without its legal form: "Tesla Inc" and "Tesla", "Boeing
+/// Co." and "Boeing" are one organisation. A name that is only the form
+/// stays as it is.
+fn without_legal_form(name: &str) -> String {
+    const FORMS: &[&str] = &[
+        "inc", "corp", "co", "ltd", "plc", "llc", "ag", "sa", "nv", "se", "spa", "gmbh",
+    ];
+    let trimmed = name.trim_end_matches('.');
+    match trimmed.rsplit_once(' ') {
+        Some((head, form)) if FORMS.contains(&form.trim_end_matches([',', '.'])) => {
+            head.trim_end_matches(',').to_string()
+        }
+        _ => name.to_string(),
+    }
+}
+
 /// Whether a full name is a different person from the fuller name that
 /// holds its words: "Donald Trump" is not "Donald Trump Jr." (a lone
 /// "Trump" may be either, and joins the nearest).
@@ -138,7 +154,7 @@ pub(crate) fn group(mentions: &[Mention]) -> Vec<Group> {
         let m = &mentions[i];
         let is_date = m.kind == EntityType::Date;
         let t = tokens(&m.text);
-        let key = (is_date, normalise(&m.text));
+        let key = (is_date, without_legal_form(&normalise(&m.text)));
         let person =
             if !is_date && t.len() == 1 && m.text.chars().next().is_some_and(char::is_uppercase) {
                 let candidates: Vec<usize> = groups
@@ -361,6 +377,18 @@ mod tests {
         let ms = mentions(&[("Peskov", Per, 1.0), ("Dmitry Peskov", Per, 1.0)]);
         let groups = group(&ms);
         assert_eq!(canonical_and_aliases(&groups[0], &ms).0, "Dmitry Peskov");
+    }
+
+    #[test]
+    fn a_company_is_one_with_and_without_its_legal_form() {
+        let ms = mentions(&[
+            ("Tesla Inc", EntityType::Org, 0.9),
+            ("Tesla", EntityType::Org, 0.9),
+            ("Boeing Co.", EntityType::Org, 0.9),
+            ("Boeing", EntityType::Org, 0.9),
+            ("Co", EntityType::Org, 0.9),
+        ]);
+        assert_eq!(group(&ms).len(), 3);
     }
 
     #[test]
