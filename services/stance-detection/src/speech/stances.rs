@@ -175,9 +175,7 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
         })
         .map(move |(k, a)| {
             let speaker = &e.speakers[k];
-            let statement_words = key_words(e.text.slice(&a.content));
-            let judges = a.kind == Kind::Object || judges_another(e.text, &a.content);
-            let names = report_sources(e, a);
+            let said = Said::new(e, a);
             let mut linked: Vec<String> = e
                 .claims
                 .occurrences
@@ -186,16 +184,7 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
                     let claim_speaker = &e.speakers[o.attribution];
                     o.attribution != k
                         && claim_speaker.key(e.cast) != speaker.key(e.cast)
-                        && about(
-                            e,
-                            a,
-                            o.claim,
-                            &o.range,
-                            &e.attributions[o.attribution],
-                            judges,
-                            &names,
-                            &statement_words,
-                        )
+                        && about(e, &said, o.claim, &o.range, &e.attributions[o.attribution])
                 })
                 .map(|o| e.claims.records[o.claim].id.clone())
                 .collect();
@@ -204,25 +193,53 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
         })
 }
 
-/// Whether statement `a` is about claim `claim`, stated at `range` in
-/// sentence `sentence`.
-#[allow(clippy::too_many_arguments)]
+/// What `about` reads of a statement, worked out once per statement rather
+/// than once per claim it is compared with.
+struct Said<'a> {
+    a: &'a Attribution,
+    /// A verdict on something said ("these claims are false").
+    judges: bool,
+    /// The entities it names as the source of a report it mentions.
+    names: Vec<usize>,
+    /// Its key words.
+    words: Vec<String>,
+    /// What its report nouns call what was said (`report_kind`).
+    kinds: Vec<&'static str>,
+}
+
+impl<'a> Said<'a> {
+    fn new(e: &Evidence, a: &'a Attribution) -> Said<'a> {
+        Said {
+            a,
+            judges: a.kind == Kind::Object || judges_another(e.text, &a.content),
+            names: report_sources(e, a),
+            words: key_words(e.text.slice(&a.content)),
+            kinds: e
+                .text
+                .lower_words(&a.content)
+                .iter()
+                .filter_map(|w| report_kind(w))
+                .collect(),
+        }
+    }
+}
+
+/// Whether statement `said` is about claim `claim`, stated at `range` by
+/// attribution `stated`.
 fn about(
     e: &Evidence,
-    a: &Attribution,
+    said: &Said,
     claim: usize,
     range: &Range<usize>,
     stated: &Attribution,
-    judges: bool,
-    names: &[usize],
-    statement_words: &[String],
 ) -> bool {
+    let a = said.a;
     let sentence = stated.sentence;
     // It holds the claim: "Reports that P are not true, Smith said".
     let holds = a.content.start <= range.start && range.end <= a.content.end;
     // It names the report the claim came from: "dismissed the Reuters report".
     let source = e.claims.info[claim].source.as_ref().and_then(|s| s.entity);
-    let names_report = source.is_some_and(|s| names.contains(&s));
+    let names_report = source.is_some_and(|s| said.names.contains(&s));
     // It answers the claim: a verdict said soon after it, or one that
     // names it as what it was called when it was made, however far back
     // ("retracted claims that P" ... "there is no truth to these claims").
@@ -233,25 +250,19 @@ fn about(
             .word
             .split_whitespace()
             .filter_map(report_kind)
-            .any(|kind| {
-                e.text
-                    .tokens(&a.content)
-                    .iter()
-                    .any(|t| report_kind(&e.text.lower(t)) == Some(kind))
-            });
-    let answers = judges && (soon || called);
+            .any(|kind| said.kinds.contains(&kind));
+    let answers = said.judges && (soon || called);
     // It says much of what the claim says.
     let claim_words = key_words(&e.claims.records[claim].text);
     let shared = claim_words
         .iter()
-        .filter(|w| statement_words.contains(w))
+        .filter(|w| said.words.contains(w))
         .count();
     let similar =
         shared >= 2 && shared as f64 >= SHARED_KEY_WORDS * claim_words.len().max(1) as f64;
     holds || names_report || answers || similar
 }
 
-/// The entities a statement names as the source of a report it mentions.
 /// Whether speech says its speaker cannot or did not confirm something:
 /// the main clause's negation comes right before "confirm" or "verify".
 fn cannot_confirm(text: &Text, content: &Range<usize>) -> bool {
@@ -285,6 +296,7 @@ fn report_kind(noun: &str) -> Option<&'static str> {
     }
 }
 
+/// The entities a statement names as the source of a report it mentions.
 fn report_sources(e: &Evidence, a: &Attribution) -> Vec<usize> {
     let mentions_report = e
         .text
