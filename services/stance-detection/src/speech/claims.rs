@@ -428,15 +428,13 @@ fn contracted_auxiliary(word: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::speech::text::read_body;
 
     /// The negated words of `statement`'s main clause, if it has any.
     fn negation(statement: &str) -> Option<String> {
-        let article = v1::Article {
-            body: statement.into(),
-            ..Default::default()
-        };
-        let text = Text::new(&article);
-        main_negation(&text, &(0..statement.len())).map(|n| text.slice(&n.range).to_string())
+        read_body(statement, |text| {
+            main_negation(text, &(0..statement.len())).map(|n| text.slice(&n.range).to_string())
+        })
     }
 
     #[test]
@@ -453,12 +451,9 @@ mod tests {
     }
 
     fn no_comment(statement: &str) -> bool {
-        let article = v1::Article {
-            body: statement.into(),
-            ..Default::default()
-        };
-        let text = Text::new(&article);
-        declines_comment(&text, &(0..statement.len()))
+        read_body(statement, |text| {
+            declines_comment(text, &(0..statement.len()))
+        })
     }
 
     #[test]

@@ -357,7 +357,6 @@ fn trimmed(text: &Text, raw: &Range<usize>, kind: Kind) -> Range<usize> {
     }
 }
 
-/// The mark that closes a quote opened by `open`.
 /// The quotation mark that opens `s`, if one does: an opening mark, or a
 /// closing ” with a word right after it (auto-correction turned the wrong
 /// way, as `quotes` reads it too).
@@ -368,6 +367,7 @@ fn opening_mark(s: &str) -> Option<char> {
     (OPENING.contains(&first) || reversed).then_some(first)
 }
 
+/// The mark that closes a quote opened by `open`.
 fn closer(open: char) -> char {
     match open {
         '“' => '”',
@@ -381,12 +381,7 @@ fn closer(open: char) -> char {
 /// comment", "according to"), and whether it is negated, refused or not yet
 /// done ("has yet to confirm").
 fn cue_of(text: &Text, range: &Range<usize>) -> Cue {
-    let tokens = text.tokens(range);
-    let words: Vec<String> = tokens
-        .iter()
-        .filter(|t| t.word)
-        .map(|t| text.lower(t))
-        .collect();
+    let words = text.lower_words(range);
     let known = words.iter().find_map(|w| cue(w));
     // "has yet to confirm", "is yet to say": not done, as "did not confirm".
     let not_yet = words.windows(2).any(|p| p[0] == "yet" && p[1] == "to");
@@ -411,10 +406,6 @@ fn no_cue() -> Cue {
     }
 }
 
-/// Who speaks a content the tagger found no source for: a quote that opens
-/// its paragraph or follows a quote continues the one before
-/// (`Continues(usize::MAX)`, resolved once the list is sorted); other speech
-/// belongs to the speech that encloses it, or to no one.
 /// Where the proposition starts in the content of a "citing" cue that
 /// runs on past the citation: at the "that" after a comma ("citing people
 /// familiar with the matter, that P").
@@ -479,6 +470,10 @@ fn coordinated_subject(text: &Text, sentence: usize, cue: &Range<usize>) -> Opti
     Some(first.range.start..tokens[skip + run - 1].range.end)
 }
 
+/// Who speaks a content the tagger found no source for: a quote that opens
+/// its paragraph or follows a quote continues the one before
+/// (`Continues(usize::MAX)`, resolved once the list is sorted); other speech
+/// belongs to the speech that encloses it, or to no one.
 fn unnamed(text: &Text, before: &[Attribution], content: &Range<usize>, kind: Kind) -> SpeakerRef {
     let enclosed = before.iter().any(|a| {
         a.kind != Kind::Direct && a.content.start <= content.start && content.end <= a.content.end

@@ -300,19 +300,16 @@ fn stands_alone(text: &Text, marks: &Marks) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stancewire_proto::v1;
+    use crate::speech::text::read_body;
 
     /// The words inside each pair of marks of a one-paragraph body.
     fn quoted(body: &str) -> Vec<String> {
-        let article = v1::Article {
-            body: body.into(),
-            ..Default::default()
-        };
-        let text = Text::new(&article);
-        pair(&text, &(0..body.len()))
-            .iter()
-            .map(|m| text.slice(&m.inner()).to_string())
-            .collect()
+        read_body(body, |text| {
+            pair(text, &(0..body.len()))
+                .iter()
+                .map(|m| text.slice(&m.inner()).to_string())
+                .collect()
+        })
     }
 
     #[test]
@@ -325,22 +322,19 @@ mod tests {
 
     /// Each quote's text and the words of its speaker phrase, if any.
     fn signed(body: &str) -> Vec<(String, Option<String>)> {
-        let article = v1::Article {
-            body: body.into(),
-            ..Default::default()
-        };
-        let text = Text::new(&article);
-        find(&text)
-            .attributions
-            .iter()
-            .map(|a| {
-                let speaker = match &a.speaker {
-                    SpeakerRef::Phrase(r) => Some(text.slice(r).to_string()),
-                    _ => None,
-                };
-                (text.slice(&a.content).to_string(), speaker)
-            })
-            .collect()
+        read_body(body, |text| {
+            find(text)
+                .attributions
+                .iter()
+                .map(|a| {
+                    let speaker = match &a.speaker {
+                        SpeakerRef::Phrase(r) => Some(text.slice(r).to_string()),
+                        _ => None,
+                    };
+                    (text.slice(&a.content).to_string(), speaker)
+                })
+                .collect()
+        })
     }
 
     #[test]

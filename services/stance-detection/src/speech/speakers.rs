@@ -338,8 +338,7 @@ impl Resolver<'_, '_> {
     /// Whether a person noun was introduced before `at` with an indefinite
     /// article ("a Russian lawyer", "an aide"), as someone left unnamed.
     fn introduced_unnamed(&self, at: usize, head: &str) -> bool {
-        let words = self.words(&(0..at));
-        let lower: Vec<String> = words.iter().map(|t| self.text.lower(t)).collect();
+        let lower = self.text.lower_words(&(0..at));
         (0..lower.len()).any(|i| {
             lower[i] == head
                 && (1..=3)

@@ -170,6 +170,17 @@ impl<'a> Text<'a> {
     }
 }
 
+/// Reads `body` as an article's whole text (one paragraph, no sentence
+/// spans), for the tests of the rules that read a `Text`.
+#[cfg(test)]
+pub(crate) fn read_body<R>(body: &str, read: impl FnOnce(&Text) -> R) -> R {
+    let article = v1::Article {
+        body: body.into(),
+        ..Default::default()
+    };
+    read(&Text::new(&article))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
