@@ -94,7 +94,7 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
             cue.class = CueClass::Say;
         }
         let speaker = match (&f.source, &cue_range) {
-            (Some(s), _) => SpeakerRef::Phrase(bytes(s)),
+            (Some(s), _) => SpeakerRef::Phrase(phrase::pronoun_head(text, &bytes(s))),
             // "Earlier Reuters report claiming that": the report's source
             // is named in its own noun phrase.
             (None, Some(c)) if cue.nominal => {

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use super::lexicon::{
     cue, is_be, is_clause_boundary, is_negation, is_noun_or_verb, is_refusal, is_verb_modifier,
-    Form,
+    pronoun, Form,
 };
 use super::text::{Text, Token};
 
@@ -55,9 +55,28 @@ pub(crate) fn before(text: &Text, tokens: &[Token], cue_at: usize) -> Option<Phr
     let (first, last) = (words.first()?, words.last()?);
     let copula = words.iter().any(|t| is_be(&text.lower(t)));
     (!copula && words.len() <= MAX_WORDS).then_some(Phrase {
-        range: first.range.start..last.range.end,
+        range: pronoun_head(text, &(first.range.start..last.range.end)),
         negated,
     })
+}
+
+/// "But he had this to say:", "since he suspended his campaign, blasted":
+/// a source the tagger runs on past its pronoun into the verb after it is
+/// that pronoun. A source is a noun phrase; a pronoun followed by a
+/// lower-case word has ended.
+pub(crate) fn pronoun_head(text: &Text, source: &Range<usize>) -> Range<usize> {
+    let tokens = text.tokens(source);
+    match tokens.as_slice() {
+        [first, second, ..]
+            if first.word
+                && pronoun(&text.lower(first)).is_some()
+                && second.word
+                && is_lower(text, second) =>
+        {
+            first.range.clone()
+        }
+        _ => source.clone(),
+    }
 }
 
 /// The phrase of words right after `tokens[from - 1]`, up to the next
