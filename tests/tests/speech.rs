@@ -605,6 +605,39 @@ fn a_verdict_on_the_claims_answers_them_and_the_outlet_told_is_not_the_company()
 }
 
 #[test]
+fn a_verdict_answers_the_latest_claimant_after_comment_and_a_pronoun_speaks() {
+    let doc = tag(
+        "Former pilot James Carter told a podcast on Tuesday that Skyway Airlines had hidden \
+         safety reports from regulators. Few listeners had heard of him. But he had this to \
+         say:\n\n\"I saw the reports myself. They were shredded in March. Everyone in the office \
+         knew it.\"\n\n\
+         The recording spread quickly online. Several newspapers picked it up. Shares in the \
+         airline fell 3 percent on Wednesday.\n\n\
+         \"There is no truth whatsoever to these claims,\" said Maria Lopez, a spokeswoman for \
+         Skyway Airlines.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    // "he had this to say": the speaker is the pronoun, and so Carter.
+    let shredded = quote(&speech, QuoteKind::Direct, "I saw the reports myself");
+    assert_eq!(shredded.speaker_name, "James Carter", "{shredded:?}");
+    // Four sentences of comment later, "these claims" are still Carter's:
+    // the quote and the report he made before it.
+    for starts in ["I saw the reports myself", "Skyway Airlines had hidden"] {
+        let claim = speech
+            .claims
+            .iter()
+            .find(|c| c.text.starts_with(starts))
+            .unwrap_or_else(|| panic!("no claim {starts:?} in {:#?}", speech.claims));
+        assert_eq!(
+            stance(&speech, "Maria Lopez", claim).label(),
+            StanceLabel::Deny,
+            "{starts}"
+        );
+    }
+}
+
+#[test]
 fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
     let doc = tag(
         "Boeing Co said on Monday it had no plans to move its headquarters out of Chicago, after \

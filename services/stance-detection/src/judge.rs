@@ -64,7 +64,7 @@ pub fn read(
     }
     let texts: Vec<(&str, &str)> = pairs
         .iter()
-        .map(|(s, c)| (claims[*c].text.as_str(), s.evidence_text.as_str()))
+        .map(|(s, c)| (first_sentence(&claims[*c].text), s.evidence_text.as_str()))
         .collect();
     let read = model.read(&texts);
     let mut best: BTreeMap<String, v1::Stance> = BTreeMap::new();
@@ -130,4 +130,14 @@ pub fn merge(stated: Vec<v1::Stance>, read: Vec<v1::Stance>) -> Vec<v1::Stance> 
         (start(a), &a.source_name, &a.claim_id).cmp(&(start(b), &b.source_name, &b.claim_id))
     });
     out
+}
+
+/// A claim as the model reads it: a quote of several sentences is read by
+/// its first, as the model learned on one-sentence claims.
+fn first_sentence(claim: &str) -> &str {
+    claim
+        .match_indices(". ")
+        .map(|(i, _)| i)
+        .find(|&i| claim[..i].split_whitespace().count() >= 4)
+        .map_or(claim, |i| &claim[..=i])
 }

@@ -176,15 +176,29 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
         .map(move |(k, a)| {
             let speaker = &e.speakers[k];
             let said = Said::new(e, a);
-            let mut linked: Vec<String> = e
-                .claims
-                .occurrences
-                .iter()
-                .filter(|o| {
-                    let claim_speaker = &e.speakers[o.attribution];
+            let others = || {
+                e.claims.occurrences.iter().filter(|o| {
                     o.attribution != k
-                        && claim_speaker.key(e.cast) != speaker.key(e.cast)
-                        && about(e, &said, o.claim, &o.range, &e.attributions[o.attribution])
+                        && e.speakers[o.attribution].key(e.cast) != speaker.key(e.cast)
+                })
+            };
+            // "These claims are false": a verdict that points back answers
+            // what the latest claimant before it claimed, however many
+            // sentences of comment came between.
+            let claimant = said
+                .judges
+                .then(|| {
+                    others()
+                        .filter(|o| o.range.end <= a.content.start)
+                        .max_by_key(|o| o.range.end)
+                })
+                .flatten()
+                .map(|o| e.speakers[o.attribution].key(e.cast));
+            let mut linked: Vec<String> = others()
+                .filter(|o| {
+                    let answered = o.range.end <= a.content.start
+                        && claimant.as_ref() == Some(&e.speakers[o.attribution].key(e.cast));
+                    answered || about(e, &said, o.claim, &o.range, &e.attributions[o.attribution])
                 })
                 .map(|o| e.claims.records[o.claim].id.clone())
                 .collect();
@@ -243,7 +257,13 @@ fn about(
     // It answers the claim: a verdict said soon after it, or one that
     // names it as what it was called when it was made, however far back
     // ("retracted claims that P" ... "there is no truth to these claims").
-    let soon = a.sentence >= sentence && a.sentence - sentence <= ANSWER_REACH;
+    // Soon after is counted from where the claim ends: a reply follows
+    // the whole of a quote of several sentences, not its first.
+    let ends = e
+        .text
+        .sentence_at(range.end.saturating_sub(1))
+        .map_or(sentence, |end| end.max(sentence));
+    let soon = a.sentence >= sentence && a.sentence <= ends + ANSWER_REACH;
     let called = a.sentence >= sentence
         && stated
             .cue
