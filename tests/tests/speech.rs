@@ -638,6 +638,33 @@ fn a_verdict_answers_the_latest_claimant_after_comment_and_a_pronoun_speaks() {
 }
 
 #[test]
+fn a_quote_that_calls_a_story_a_hoax_is_read_whole_against_it() {
+    let doc = tag(
+        "A fake news site claimed on Monday that Dutch singer Tom Jansen had died in a car crash \
+         near Utrecht. The post was shared thousands of times.\n\n\
+         \"Tom is one of many artists who have been targeted by this hoax. He is at home with his \
+         family,\" his manager Eva de Boer said.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    // "targeted by this hoax": a verdict on the story, not a claim of hers.
+    assert!(
+        !speech.claims.iter().any(|c| c.text.contains("targeted")),
+        "{:#?}",
+        speech.claims
+    );
+    let died = speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains("had died in a car crash"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    // Read with both of its sentences, the quote denies the story; its
+    // last sentence alone ("He is at home with his family") only comments.
+    let denial = stance(&speech, "Eva de Boer", died);
+    assert_eq!(denial.label(), StanceLabel::Deny, "{denial:?}");
+}
+
+#[test]
 fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
     let doc = tag(
         "Boeing Co said on Monday it had no plans to move its headquarters out of Chicago, after \

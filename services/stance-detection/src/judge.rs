@@ -64,7 +64,7 @@ pub fn read(
     }
     let texts: Vec<(&str, &str)> = pairs
         .iter()
-        .map(|(s, c)| (first_sentence(&claims[*c].text), s.evidence_text.as_str()))
+        .map(|(s, c)| (first_sentence(&claims[*c].text), s.said_text.as_str()))
         .collect();
     let read = model.read(&texts);
     let mut best: BTreeMap<String, v1::Stance> = BTreeMap::new();

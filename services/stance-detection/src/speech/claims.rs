@@ -169,18 +169,22 @@ pub(crate) fn declines_comment(text: &Text, content: &Range<usize>) -> bool {
 
 /// Whether speech is a verdict on some report or claim rather than a claim
 /// of its own: it names a report, a claim or a rumour, or opens with a
-/// word that points back ("that", "this", "it"), and calls it true or false.
+/// word that points back ("that", "this", "it"), and calls it true or false;
+/// or it points back at what it calls false ("victimized by this hoax",
+/// "these lies").
 pub(crate) fn judges_another(text: &Text, content: &Range<usize>) -> bool {
     let words = text.lower_words(content);
-    let points_back = words.first().is_some_and(|w| {
-        matches!(
-            w.as_str(),
-            "that" | "this" | "it" | "these" | "those" | "they"
-        )
-    });
+    let demonstrative = |w: &str| matches!(w, "that" | "this" | "these" | "those");
+    let points_back = words
+        .first()
+        .is_some_and(|w| demonstrative(w) || matches!(w.as_str(), "it" | "they"));
     let names_report = words.iter().any(|w| is_report_noun(w) || cue(w).is_some());
     let verdict = words.iter().any(|w| is_refutation(w) || is_affirmation(w));
-    (points_back || names_report) && verdict
+    // Not "that": "said that false accounts were set up" is a claim.
+    let called_false = words.windows(2).any(|pair| {
+        matches!(pair[0].as_str(), "this" | "these" | "those") && is_refutation(&pair[1])
+    });
+    (points_back || names_report) && verdict || called_false
 }
 
 /// Who asserts a proposition: its speaker, unless the cue denies, questions

@@ -73,9 +73,12 @@ pub struct Statement {
     pub speaker: String,
     /// Ids of the claims the statement holds, answers or names the report of.
     pub linked: Vec<String>,
-    /// The statement's sentence: what the model reads against a claim.
+    /// The statement's sentence, the evidence its stances cite.
     pub evidence: v1::Span,
     pub evidence_text: String,
+    /// What the model reads against a claim: the sentence, and every other
+    /// sentence of what was said (`said_in`).
+    pub said_text: String,
     /// The statement's own cue denies ("denied", "dismissed") or asks.
     pub cue: Option<StanceLabel>,
     /// Hedged ("allegedly", "reportedly"): the model's confidence is scaled.
@@ -346,9 +349,21 @@ fn statement(e: &Evidence, speaker: &Speaker, a: &Attribution, linked: Vec<Strin
         linked,
         evidence: e.text.span(range),
         evidence_text: e.text.slice(range).to_string(),
+        said_text: e.text.slice(&said_in(e.text, a)).to_string(),
         cue,
         hedged: hedged(e, a.sentence),
     }
+}
+
+/// The sentences a statement is said in: its cue's, and every sentence of
+/// what was said ("“Tom is one of many artists targeted by this hoax. He
+/// is at home,” his manager said" is read whole, not by its last sentence).
+fn said_in(text: &Text, a: &Attribution) -> Range<usize> {
+    let cue = &text.sentences[a.sentence].range;
+    let sentence = |at: usize| text.sentence_at(at).map(|s| &text.sentences[s].range);
+    let start = sentence(a.content.start).map_or(cue.start, |s| s.start.min(cue.start));
+    let end = sentence(a.content.end.saturating_sub(1)).map_or(cue.end, |s| s.end.max(cue.end));
+    start..end
 }
 
 fn hedged(e: &Evidence, sentence: usize) -> bool {
