@@ -47,7 +47,10 @@ pub fn read(
         .iter()
         .map(|s| pair_key(&s.source_entity_id, &s.source_name, &s.claim_id))
         .collect();
-    let mut pairs: Vec<(&Statement, usize)> = Vec::new();
+    // Each pair is read with all that was said and, where that is more
+    // than the cue's sentence, with the sentence alone: the surer sided
+    // reading is kept (the model learned on one-sentence statements).
+    let mut pairs: Vec<(&Statement, usize, &str)> = Vec::new();
     for s in statements {
         for (c, claim) in claims.iter().enumerate() {
             if own.contains(&pair_key(&s.source_entity_id, &s.source_name, &claim.id)) {
@@ -55,7 +58,10 @@ pub fn read(
             }
             let linked = s.linked.contains(&claim.id);
             if linked || similarity(s, c).is_some_and(|x| x >= LINK_SIMILARITY) {
-                pairs.push((s, c));
+                pairs.push((s, c, &s.said_text));
+                if s.said_text != s.evidence_text {
+                    pairs.push((s, c, &s.evidence_text));
+                }
             }
         }
     }
@@ -64,11 +70,11 @@ pub fn read(
     }
     let texts: Vec<(&str, &str)> = pairs
         .iter()
-        .map(|(s, c)| (first_sentence(&claims[*c].text), s.said_text.as_str()))
+        .map(|(_, c, said)| (first_sentence(&claims[*c].text), *said))
         .collect();
     let read = model.read(&texts);
     let mut best: BTreeMap<String, v1::Stance> = BTreeMap::new();
-    for ((s, c), p) in pairs.into_iter().zip(read) {
+    for ((s, c, _), p) in pairs.into_iter().zip(read) {
         let (label, confidence) = match s.cue {
             Some(label) => (label, EXPLICIT.max(p[1])),
             None => {
