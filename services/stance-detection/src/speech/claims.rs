@@ -328,7 +328,34 @@ pub(crate) fn main_negation(text: &Text, range: &Range<usize>) -> Option<Negatio
                     | "while"
                     | "whereas"
             );
-        if subordinate {
+        // "Bale decided he was not right": a complement clause without
+        // "that" starts at a pronoun subject after a verb.
+        let complement = i >= 2
+            && matches!(word, "he" | "she" | "they" | "we" | "i")
+            && previous.is_some_and(|p| {
+                cue(p).is_some()
+                    || (p.ends_with("ed") && !is_auxiliary(p))
+                    || matches!(
+                        p,
+                        "think"
+                            | "thinks"
+                            | "believe"
+                            | "believes"
+                            | "feel"
+                            | "feels"
+                            | "know"
+                            | "knows"
+                            | "hope"
+                            | "hopes"
+                            | "fear"
+                            | "fears"
+                            | "expect"
+                            | "expects"
+                            | "suspect"
+                            | "suspects"
+                    )
+            });
+        if subordinate || complement {
             return None;
         }
         if let Some(positive) = contracted_auxiliary(word) {
@@ -439,6 +466,16 @@ mod tests {
         read_body(statement, |text| {
             main_negation(text, &(0..statement.len())).map(|n| text.slice(&n.range).to_string())
         })
+    }
+
+    #[test]
+    fn a_negation_in_a_complement_without_that_is_what_was_decided() {
+        assert_eq!(negation("Bale decided he was not right for the part"), None);
+        assert_eq!(negation("the minister thinks they will not resign"), None);
+        assert_eq!(
+            negation("he was not right for the part").as_deref(),
+            Some("not ")
+        );
     }
 
     #[test]
