@@ -174,10 +174,18 @@ pub(crate) fn declines_comment(text: &Text, content: &Range<usize>) -> bool {
 /// "these lies").
 pub(crate) fn judges_another(text: &Text, content: &Range<usize>) -> bool {
     let words = text.lower_words(content);
-    let demonstrative = |w: &str| matches!(w, "that" | "this" | "these" | "those");
-    let points_back = words
-        .first()
-        .is_some_and(|w| demonstrative(w) || matches!(w.as_str(), "it" | "they"));
+    // "That is not true", "this is false": "that" or "this" as the subject;
+    // "that false accounts were set up" opens a clause of its own.
+    let points_back = match words.as_slice() {
+        [first, next, ..] if first == "that" || first == "this" => {
+            is_auxiliary(next) || next.starts_with('\'')
+        }
+        [first, ..] => matches!(
+            first.as_str(),
+            "that's" | "this's" | "these" | "those" | "it" | "it's" | "they"
+        ),
+        [] => false,
+    };
     let names_report = words.iter().any(|w| is_report_noun(w) || cue(w).is_some());
     let verdict = words.iter().any(|w| is_refutation(w) || is_affirmation(w));
     // Not "that": "said that false accounts were set up" is a claim.
@@ -516,6 +524,30 @@ mod tests {
             "critics said the comment was not appropriate",
         ] {
             assert!(!no_comment(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn verdicts_on_what_others_said_are_told_from_claims() {
+        let verdict = |statement: &str| {
+            read_body(statement, |text| {
+                judges_another(text, &(0..statement.len()))
+            })
+        };
+        for s in [
+            "These claims are absolutely, unequivocally and completely false",
+            "They are unsourced, unverified and completely ridiculous.",
+            "There is no truth whatsoever to these allegations",
+            "Tom is one of many artists who have been targeted by this hoax",
+        ] {
+            assert!(verdict(s), "{s}");
+        }
+        for s in [
+            "that false accounts had been set up in his name",
+            "the minister will resign on Friday",
+            "They are ridiculously expensive to run",
+        ] {
+            assert!(!verdict(s), "{s}");
         }
     }
 

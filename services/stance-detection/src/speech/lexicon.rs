@@ -471,6 +471,13 @@ pub(crate) fn is_refutation(word: &str) -> bool {
             | "disputed"
             | "disputes"
             | "debunked"
+            | "ridiculous"
+            | "absurd"
+            | "preposterous"
+            | "unsubstantiated"
+            | "unsourced"
+            | "rubbish"
+            | "fictitious"
     )
 }
 
