@@ -665,6 +665,37 @@ fn a_quote_that_calls_a_story_a_hoax_is_read_whole_against_it() {
 }
 
 #[test]
+fn no_10_is_downing_street() {
+    let doc = tag(
+        "The Sunday Times reported that Prime Minister Keir Starmer was considering delaying the \
+         general election until 2030.\n\n\
+         A Downing Street spokesman said the report was \"categorically untrue\". No 10 added \
+         that the election would be held on schedule.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let added = speech
+        .quotes
+        .iter()
+        .find(|q| q.text.starts_with("the election would be held"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.quotes));
+    assert_eq!(
+        added.speaker_entity_id,
+        entity_id(&doc, "Downing Street"),
+        "{added:?}"
+    );
+    let delay = speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains("delaying the general election"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    assert_eq!(
+        stance(&speech, "Downing Street", delay).label(),
+        StanceLabel::Deny
+    );
+}
+
+#[test]
 fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
     let doc = tag(
         "Boeing Co said on Monday it had no plans to move its headquarters out of Chicago, after \

@@ -478,6 +478,12 @@ pub(crate) fn is_refutation(word: &str) -> bool {
             | "unsourced"
             | "rubbish"
             | "fictitious"
+            | "invented"
+            | "concocted"
+            | "misinformation"
+            | "disinformation"
+            | "falsehood"
+            | "falsehoods"
     )
 }
 

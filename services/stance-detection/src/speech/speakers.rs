@@ -180,12 +180,15 @@ impl Resolver<'_, '_> {
                 entity: Some(e),
                 name: self.cast.entities[e].name.clone(),
             },
-            None => match self.by_pronoun(range).or_else(|| {
-                self.by_description(range).map(|e| Speaker {
-                    entity: Some(e),
-                    name: self.cast.entities[e].name.clone(),
-                })
-            }) {
+            None => match self
+                .by_pronoun(range)
+                .or_else(|| self.by_seat(range))
+                .or_else(|| {
+                    self.by_description(range).map(|e| Speaker {
+                        entity: Some(e),
+                        name: self.cast.entities[e].name.clone(),
+                    })
+                }) {
                 Some(speaker) => speaker,
                 // "reports claiming that …" with no source named: no speaker.
                 None if nominal => return Speaker::default(),
@@ -502,6 +505,32 @@ impl Resolver<'_, '_> {
         self.named(&owner, EntityType::Per)
             .or_else(|| self.named_group(&owner))
             .or_else(|| self.by_description(&owner))
+    }
+
+    /// "No 10 said": a government known by the address of its seat is the
+    /// seat (Downing Street), the entity of that name when the article
+    /// has one.
+    fn by_seat(&self, range: &Range<usize>) -> Option<Speaker> {
+        let words: Vec<String> = self
+            .words(range)
+            .iter()
+            .map(|t| self.text.lower(t))
+            .filter(|w| w != "the")
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let seat = match words.as_slice() {
+            ["no" | "no." | "number", "10" | "ten"] => "Downing Street",
+            _ => return None,
+        };
+        let entity = self
+            .cast
+            .entities
+            .iter()
+            .position(|e| e.name.eq_ignore_ascii_case(seat));
+        Some(Speaker {
+            entity,
+            name: entity.map_or_else(|| seat.to_string(), |e| self.cast.entities[e].name.clone()),
+        })
     }
 
     /// "he said": the latest person who spoke or was a sentence's subject;
