@@ -163,6 +163,9 @@ struct Spoken {
     at: usize,
     speaker: Speaker,
     person: bool,
+    /// The last word of the phrase that named it, lower-cased ("Germany's
+    /// transport authority": "authority"), for a later "the authority".
+    head: Option<String>,
 }
 
 impl Resolver<'_, '_> {
@@ -215,10 +218,12 @@ impl Resolver<'_, '_> {
         if let (Some(e), true) = (speaker.entity, reports) {
             self.reporters.push(e);
         }
+        let head = self.words(range).last().map(|t| self.text.lower(t));
         self.spoken.push(Spoken {
             at: range.start,
             speaker: speaker.clone(),
             person,
+            head,
         });
         speaker
     }
@@ -307,12 +312,23 @@ impl Resolver<'_, '_> {
             }
             return before.last().copied();
         }
+        // "Germany's transport authority denied … a spokeswoman for the
+        // authority said": the speaker an earlier phrase with the same noun
+        // named, before the latest organisation of all.
+        let described = || {
+            self.spoken
+                .iter()
+                .rev()
+                .filter(|s| s.at < range.start && s.head.as_deref() == Some(head))
+                .find_map(|s| s.speaker.entity)
+        };
         before
             .iter()
             .rev()
             .find(|e| named_so(e, head) || modifiers.iter().any(|m| named_so(e, m)))
-            .or(before.last().filter(|_| modifiers.is_empty()))
             .copied()
+            .or_else(described)
+            .or(before.last().copied().filter(|_| modifiers.is_empty()))
     }
 
     /// "police spokesman Michael Woody, who said": a relative pronoun stands
