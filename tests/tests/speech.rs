@@ -696,6 +696,49 @@ fn no_10_is_downing_street() {
 }
 
 #[test]
+fn a_flat_negation_answers_the_report_before_it() {
+    let doc = tag(
+        "The Wall Street Journal reported on Wednesday that Shell was in early talks to acquire \
+         rival BP.\n\n\
+         Shell said: \"No talks are taking place.\" A BP spokesperson declined to comment.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let talks = speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains("early talks to acquire"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    assert_eq!(stance(&speech, "Shell", talks).label(), StanceLabel::Deny);
+    assert_eq!(
+        stance(&speech, "Wall Street Journal", talks).label(),
+        StanceLabel::Support
+    );
+}
+
+#[test]
+fn the_authority_is_the_one_an_earlier_phrase_described_not_the_latest_company() {
+    let doc = tag(
+        "Germany's transport authority denied on Thursday that it was investigating Tesla over \
+         braking problems, after a newspaper said such a probe had been opened.\n\n\
+         \"There is no investigation,\" a spokeswoman for the authority said.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let denial = quote(&speech, QuoteKind::Direct, "There is no investigation");
+    assert_ne!(denial.speaker_name, "Tesla", "{denial:?}");
+    let first = speech
+        .quotes
+        .iter()
+        .find(|q| q.text.starts_with("it was investigating"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.quotes));
+    assert_eq!(
+        denial.speaker_entity_id, first.speaker_entity_id,
+        "{denial:?}"
+    );
+}
+
+#[test]
 fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
     let doc = tag(
         "Boeing Co said on Monday it had no plans to move its headquarters out of Chicago, after \

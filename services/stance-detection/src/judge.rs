@@ -73,7 +73,10 @@ pub fn read(
         .map(|(_, c, said)| (first_sentence(&claims[*c].text), *said))
         .collect();
     let read = model.read(&texts);
-    let mut best: BTreeMap<String, v1::Stance> = BTreeMap::new();
+    // Of a pair's readings, the one its cue states, then a verdict's, then
+    // the surest: "denied the Reuters report" over a contradicting
+    // sentence the model is surer of.
+    let mut best: BTreeMap<String, ((bool, bool), v1::Stance)> = BTreeMap::new();
     for ((s, c, _), p) in pairs.into_iter().zip(read) {
         let (label, confidence) = match s.cue {
             Some(label) => (label, EXPLICIT.max(p[1])),
@@ -108,14 +111,16 @@ pub fn read(
             evidence_text: s.evidence_text.clone(),
         };
         let key = pair_key(&s.source_entity_id, &s.source_name, &claims[c].id);
+        let rank = (s.cue.is_some(), s.verdict);
         match best.get(&key) {
-            Some(kept) if kept.confidence >= stance.confidence => {}
+            Some((kept_rank, kept))
+                if (*kept_rank, kept.confidence) >= (rank, stance.confidence) => {}
             _ => {
-                best.insert(key, stance);
+                best.insert(key, (rank, stance));
             }
         }
     }
-    best.into_values().collect()
+    best.into_values().map(|(_, stance)| stance).collect()
 }
 
 /// The stated stances and the read ones together: one per (source, claim),

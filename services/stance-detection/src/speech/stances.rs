@@ -81,6 +81,9 @@ pub struct Statement {
     pub said_text: String,
     /// The statement's own cue denies ("denied", "dismissed") or asks.
     pub cue: Option<StanceLabel>,
+    /// A verdict on what others said ("That is simply wrong"), not only a
+    /// statement of its own that contradicts it.
+    pub verdict: bool,
     /// Hedged ("allegedly", "reportedly"): the model's confidence is scaled.
     pub hedged: bool,
 }
@@ -206,7 +209,7 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
                 .map(|o| e.claims.records[o.claim].id.clone())
                 .collect();
             linked.dedup();
-            statement(e, speaker, a, linked)
+            statement(e, speaker, a, linked, said.judges)
         })
 }
 
@@ -216,6 +219,8 @@ struct Said<'a> {
     a: &'a Attribution,
     /// A verdict on something said ("these claims are false").
     judges: bool,
+    /// It says something is not so ("No talks are taking place").
+    negates: bool,
     /// The entities it names as the source of a report it mentions.
     names: Vec<usize>,
     /// Its key words.
@@ -229,6 +234,7 @@ impl<'a> Said<'a> {
         Said {
             a,
             judges: a.kind == Kind::Object || judges_another(e.text, &a.content),
+            negates: main_negation(e.text, &a.content).is_some(),
             names: report_sources(e, a),
             words: key_words(e.text.slice(&a.content)),
             kinds: e
@@ -274,7 +280,8 @@ fn about(
             .split_whitespace()
             .filter_map(report_kind)
             .any(|kind| said.kinds.contains(&kind));
-    let answers = said.judges && (soon || called);
+    // A statement that something is not so answers what was just claimed.
+    let answers = (said.judges && (soon || called)) || (said.negates && soon);
     // It says much of what the claim says.
     let claim_words = key_words(&e.claims.records[claim].text);
     let shared = claim_words
@@ -332,7 +339,13 @@ fn report_sources(e: &Evidence, a: &Attribution) -> Vec<usize> {
     e.cast.within(&a.content).map(|m| m.entity).collect()
 }
 
-fn statement(e: &Evidence, speaker: &Speaker, a: &Attribution, linked: Vec<String>) -> Statement {
+fn statement(
+    e: &Evidence,
+    speaker: &Speaker,
+    a: &Attribution,
+    linked: Vec<String>,
+    verdict: bool,
+) -> Statement {
     let range = &e.text.sentences[a.sentence].range;
     let cue = match (a.cue.class, a.cue.negated) {
         (CueClass::Deny, false) => Some(StanceLabel::Deny),
@@ -351,6 +364,7 @@ fn statement(e: &Evidence, speaker: &Speaker, a: &Attribution, linked: Vec<Strin
         evidence_text: e.text.slice(range).to_string(),
         said_text: e.text.slice(&said_in(e.text, a)).to_string(),
         cue,
+        verdict,
         hedged: hedged(e, a.sentence),
     }
 }
