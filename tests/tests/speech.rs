@@ -736,6 +736,16 @@ fn the_authority_is_the_one_an_earlier_phrase_described_not_the_latest_company()
         denial.speaker_entity_id, first.speaker_entity_id,
         "{denial:?}"
     );
+    // The newspaper's report shares its sentence with the denial, but is
+    // read by what it says: it denies nothing.
+    assert!(
+        !speech
+            .stances
+            .iter()
+            .any(|s| s.source_name == "a newspaper" && s.label() == StanceLabel::Deny),
+        "{:#?}",
+        speech.stances
+    );
 }
 
 #[test]

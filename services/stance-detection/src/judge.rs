@@ -47,9 +47,8 @@ pub fn read(
         .iter()
         .map(|s| pair_key(&s.source_entity_id, &s.source_name, &s.claim_id))
         .collect();
-    // Each pair is read with all that was said and, where that is more
-    // than the cue's sentence, with the sentence alone: the surer sided
-    // reading is kept (the model learned on one-sentence statements).
+    // Each pair is read with each of the statement's readings (`Statement::
+    // readings`); the surer sided reading is kept.
     let mut pairs: Vec<(&Statement, usize, &str)> = Vec::new();
     for s in statements {
         for (c, claim) in claims.iter().enumerate() {
@@ -58,10 +57,7 @@ pub fn read(
             }
             let linked = s.linked.contains(&claim.id);
             if linked || similarity(s, c).is_some_and(|x| x >= LINK_SIMILARITY) {
-                pairs.push((s, c, &s.said_text));
-                if s.said_text != s.evidence_text {
-                    pairs.push((s, c, &s.evidence_text));
-                }
+                pairs.extend(s.readings.iter().map(|r| (s, c, r.as_str())));
             }
         }
     }

@@ -76,9 +76,13 @@ pub struct Statement {
     /// The statement's sentence, the evidence its stances cite.
     pub evidence: v1::Span,
     pub evidence_text: String,
-    /// What the model reads against a claim: the sentence, and every other
-    /// sentence of what was said (`said_in`).
-    pub said_text: String,
+    /// What the model reads against a claim, each on its own: all that was
+    /// said (`said_in`) and, where that is more, its cue's sentence alone
+    /// (the model learned on one-sentence statements); or only what was
+    /// said, where the sentence also carries someone else's speech ("denied
+    /// that P, after a newspaper said Q": Q read with the denial beside it
+    /// reads as a denial).
+    pub readings: Vec<String>,
     /// The statement's own cue denies ("denied", "dismissed") or asks.
     pub cue: Option<StanceLabel>,
     /// A verdict on what others said ("That is simply wrong"), not only a
@@ -362,10 +366,30 @@ fn statement(
         linked,
         evidence: e.text.span(range),
         evidence_text: e.text.slice(range).to_string(),
-        said_text: e.text.slice(&said_in(e.text, a)).to_string(),
+        readings: readings(e, speaker, a),
         cue,
         verdict,
         hedged: hedged(e, a.sentence),
+    }
+}
+
+/// What the model reads of a statement (`Statement::readings`).
+fn readings(e: &Evidence, speaker: &Speaker, a: &Attribution) -> Vec<String> {
+    let sentence = e.text.slice(&e.text.sentences[a.sentence].range);
+    let shared = e.attributions.iter().zip(e.speakers).any(|(b, other)| {
+        b.sentence == a.sentence
+            && !other.is_nobody()
+            && other.key(e.cast) != speaker.key(e.cast)
+            && b.content != a.content
+    });
+    if shared && a.kind != Kind::Direct {
+        return vec![e.text.slice(&a.content).to_string()];
+    }
+    let whole = e.text.slice(&said_in(e.text, a));
+    if whole == sentence {
+        vec![whole.to_string()]
+    } else {
+        vec![whole.to_string(), sentence.to_string()]
     }
 }
 
