@@ -172,7 +172,7 @@ impl Resolver<'_, '_> {
     fn phrase(&mut self, range: &Range<usize>, attribution: &Attribution) -> Speaker {
         let nominal = attribution.cue.nominal;
         let entity = self
-            .named(range, EntityType::Per)
+            .named_person(range)
             .or_else(|| self.by_outlet(range, attribution))
             .or_else(|| self.by_principal(range))
             .or_else(|| self.by_role(range))
@@ -405,6 +405,37 @@ impl Resolver<'_, '_> {
 
     /// The last mention of the given type in the phrase: "Putin's spokesman
     /// Dmitry Peskov" is Peskov.
+    /// The person a phrase names as the speaker, before one it names only
+    /// as a possessor, who speaks only where the phrase names nobody else
+    /// ("Ivana Trump's brief" is hers; "a spokesman for Manchester City,
+    /// Haaland's club" is the club's).
+    fn named_person(&self, range: &Range<usize>) -> Option<usize> {
+        let others = self
+            .cast
+            .overlapping(range)
+            .any(|m| self.cast.entities[m.entity].kind != EntityType::Per);
+        self.cast
+            .overlapping(range)
+            .filter(|m| self.cast.entities[m.entity].kind == EntityType::Per)
+            .filter(|m| {
+                let name = self.text.slice(&m.range);
+                let next = self.text.tokens(&(m.range.end..range.end));
+                let possessive = |s: &str| s.ends_with("'s") || s.ends_with("’s");
+                !possessive(name)
+                    && !next.first().is_some_and(|t| {
+                        t.range.start == m.range.end
+                            && self.text.slice(&t.range).starts_with(['\'', '’'])
+                    })
+            })
+            .last()
+            .map(|m| m.entity)
+            .or_else(|| {
+                (!others)
+                    .then(|| self.named(range, EntityType::Per))
+                    .flatten()
+            })
+    }
+
     fn named(&self, range: &Range<usize>, kind: EntityType) -> Option<usize> {
         self.cast
             .overlapping(range)
@@ -497,7 +528,18 @@ impl Resolver<'_, '_> {
                 && matches!(self.text.lower(&w[1]).as_str(), "for" | "of" | "at")
         });
         if let Some(r) = after.filter(|&r| r + 2 < words.len()) {
-            let owner = words[r + 2].range.start..words[words.len() - 1].range.end;
+            // "a spokesman for Manchester City, Haaland's club": the one
+            // represented ends at the apposition.
+            let start = words[r + 2].range.start;
+            let end = self
+                .text
+                .tokens(&(start..range.end))
+                .iter()
+                .take_while(|t| t.word || !matches!(self.text.slice(&t.range), "," | "(" | ";"))
+                .filter(|t| t.word)
+                .last()
+                .map_or(range.end, |t| t.range.end);
+            let owner = start..end;
             return self
                 .named(&owner, EntityType::Per)
                 .or_else(|| self.named_group(&owner))
