@@ -749,6 +749,55 @@ fn the_authority_is_the_one_an_earlier_phrase_described_not_the_latest_company()
 }
 
 #[test]
+fn rejected_accusations_are_denied_and_neither_nor_leaves_a_report_open() {
+    let doc = tag(
+        "Opposition leader Maria Santos accused the government on Tuesday of rigging the tender \
+         for the new airport.\n\n\
+         Transport Minister Pedro Alves rejected the accusations, telling reporters that the \
+         process had been fully transparent.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let rigging = speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains("rigging the tender"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    assert_eq!(
+        stance(&speech, "Pedro Alves", rigging).label(),
+        StanceLabel::Deny
+    );
+
+    let doc = tag(
+        "Spanish newspaper Marca reported that Real Madrid had agreed to sign striker Erling \
+         Haaland for 150 million euros.\n\n\
+         Real Madrid neither confirmed nor denied the report. A spokesman for Manchester City, \
+         Haaland's club, called the report \"pure speculation\".",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let signing = speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains("agreed to sign"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    // Neither confirmed nor denied: open, not a denial.
+    assert_eq!(
+        stance(&speech, "Real Madrid", signing).label(),
+        StanceLabel::Query
+    );
+    // The club's spokesman, not the player the apposition names.
+    assert!(
+        !speech
+            .stances
+            .iter()
+            .any(|s| s.source_name == "Erling Haaland"),
+        "{:#?}",
+        speech.stances
+    );
+}
+
+#[test]
 fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
     let doc = tag(
         "Boeing Co said on Monday it had no plans to move its headquarters out of Chicago, after \

@@ -75,7 +75,9 @@ pub fn read(
     let mut best: BTreeMap<String, ((bool, bool), v1::Stance)> = BTreeMap::new();
     for ((s, c, _), p) in pairs.into_iter().zip(read) {
         let (label, confidence) = match s.cue {
-            Some(label) => (label, EXPLICIT.max(p[1])),
+            // The model's surety counts for the denial it can read.
+            Some(StanceLabel::Deny) => (StanceLabel::Deny, EXPLICIT.max(p[1])),
+            Some(label) => (label, EXPLICIT),
             None => {
                 let top = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(2);
                 let label = [

@@ -94,6 +94,8 @@ pub(crate) fn is_report_noun(word: &str) -> bool {
             | "claims"
             | "allegation"
             | "allegations"
+            | "accusation"
+            | "accusations"
             | "statement"
             | "study"
             | "survey"

@@ -237,7 +237,9 @@ impl<'a> Said<'a> {
     fn new(e: &Evidence, a: &'a Attribution) -> Said<'a> {
         Said {
             a,
-            judges: a.kind == Kind::Object || judges_another(e.text, &a.content),
+            judges: a.kind == Kind::Object
+                || judges_another(e.text, &a.content)
+                || rejects_report(e.text, a),
             negates: main_negation(e.text, &a.content).is_some(),
             names: report_sources(e, a),
             words: key_words(e.text.slice(&a.content)),
@@ -297,6 +299,18 @@ fn about(
     holds || names_report || answers || similar
 }
 
+/// "rejected the accusations", "denied the reports": a denying cue whose
+/// object is what others said, not a proposition of its own.
+fn rejects_report(text: &Text, a: &Attribution) -> bool {
+    a.cue.class == CueClass::Deny
+        && !a.cue.negated
+        && a.kind != Kind::Proposition
+        && text
+            .lower_words(&a.content)
+            .iter()
+            .any(|w| is_report_noun(w))
+}
+
 /// Whether speech says its speaker cannot or did not confirm something:
 /// the main clause's negation comes right before "confirm" or "verify".
 fn cannot_confirm(text: &Text, content: &Range<usize>) -> bool {
@@ -354,6 +368,11 @@ fn statement(
     let cue = match (a.cue.class, a.cue.negated) {
         (CueClass::Deny, false) => Some(StanceLabel::Deny),
         (CueClass::Query, false) => Some(StanceLabel::Query),
+        // "did not deny the report": no stance on it (a comment, not kept).
+        (CueClass::Deny, true) => Some(StanceLabel::Comment),
+        // "neither confirmed nor denied the report", "would not confirm
+        // it": left open, as a claim of their own would be.
+        (_, true) => Some(StanceLabel::Query),
         // "said it could not confirm a report that P": an open question,
         // as "did not confirm" is when it is the cue.
         _ if cannot_confirm(e.text, &a.content) => Some(StanceLabel::Query),
