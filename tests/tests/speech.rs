@@ -798,6 +798,38 @@ fn rejected_accusations_are_denied_and_neither_nor_leaves_a_report_open() {
 }
 
 #[test]
+fn a_confirmed_report_is_its_outlet_s_and_a_paper_told_is_no_report() {
+    let doc = tag(
+        "Nissan confirmed on Friday a Reuters report that it would close its plant in Barcelona \
+         by the end of the year.\n\n\
+         A Nissan spokesman told The Washington Post that about 3,000 jobs would be affected.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let closure = speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains("close its plant"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    for source in ["Nissan", "Reuters"] {
+        assert_eq!(
+            stance(&speech, source, closure).label(),
+            StanceLabel::Support,
+            "{source}"
+        );
+    }
+    // What Nissan told the Post is Nissan's, not a report of the Post's.
+    assert!(
+        !speech
+            .quotes
+            .iter()
+            .any(|q| q.speaker_name.contains("Washington Post")),
+        "{:#?}",
+        speech.quotes
+    );
+}
+
+#[test]
 fn the_company_is_not_the_paper_that_reported_and_no_reply_is_no_stance() {
     let doc = tag(
         "Boeing Co said on Monday it had no plans to move its headquarters out of Chicago, after \

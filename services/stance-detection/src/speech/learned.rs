@@ -117,13 +117,36 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
     }
     // Propositions inside what was said: "dismissed a Reuters report that
     // P", "Reports that P are not true, he said".
+    // Or between the cue and what was said: "confirmed on Friday a Reuters
+    // report that P" (the tagger gives P to "confirmed" alone).
     let inner: Vec<Attribution> = out
         .iter()
         .filter(|a| a.kind != Kind::Direct)
-        .flat_map(|a| reports_inside(text, a))
+        .flat_map(|a| {
+            let mut found = reports_inside(text, a);
+            if let Some(cue) = a.cue.range.as_ref().filter(|c| c.end <= a.content.start) {
+                let widened = Attribution {
+                    content: cue.end..a.content.end,
+                    ..a.clone()
+                };
+                found.extend(reports_inside(text, &widened));
+            }
+            found
+        })
         .collect();
     for a in inner {
-        if !out.iter().any(|b| b.content == a.content) {
+        let speaker = |b: &Attribution| match &b.speaker {
+            SpeakerRef::Phrase(r) => Some(r.clone()),
+            _ => None,
+        };
+        let known = out.iter().any(|b| {
+            b.content == a.content
+                && match (speaker(b), speaker(&a)) {
+                    (Some(x), Some(y)) => x.start < y.end && y.start < x.end,
+                    _ => true,
+                }
+        });
+        if !known {
             out.push(a);
         }
     }
@@ -187,7 +210,14 @@ fn reports_inside(text: &Text, outer: &Attribution) -> Vec<Attribution> {
     for i in 0..tokens.len() {
         let noun =
             is_report_noun(&words[i]) || cue(&words[i]).is_some_and(|(_, form)| form != Form::Verb);
-        if !noun {
+        // "told The Washington Post that P": a capitalised noun inside the
+        // sentence is part of a name.
+        let opens_sentence = text
+            .tokens(&text.sentences[outer.sentence].range)
+            .iter()
+            .find(|t| t.word)
+            .is_some_and(|t| t.range == tokens[i].range);
+        if !noun || !(is_lower(text, &tokens[i]) || opens_sentence) {
             continue;
         }
         // "report that", "report claiming that", "reports saying that",
