@@ -75,10 +75,12 @@ pub(crate) fn extract(
                 // "a report claiming that P": P is the report's claim; "said
                 // that the allegations were unfounded": a verdict.
                 Kind::Proposition => a.cue.nominal || !judges_another(text, &a.content),
+                // "Please do not share it": a request is no proposition.
                 Kind::Reported | Kind::Direct => {
                     !speakers[i].is_nobody()
                         && !judges_another(text, &a.content)
                         && !declines_comment(text, &a.content)
+                        && !imperative(&text.lower_words(&a.content))
                 }
                 Kind::Object => false,
             }
@@ -193,6 +195,16 @@ pub(crate) fn judges_another(text: &Text, content: &Range<usize>) -> bool {
         matches!(pair[0].as_str(), "this" | "these" | "those") && is_refutation(&pair[1])
     });
     (points_back || names_report) && verdict || called_false
+}
+
+/// "Please do not share it", "Don't panic": a request, not a statement
+/// that something is not so.
+pub(crate) fn imperative(words: &[String]) -> bool {
+    match words {
+        [first, ..] if first == "please" || first == "don't" || first == "let's" => true,
+        [first, second, ..] => first == "do" && (second == "not" || second == "n't"),
+        _ => false,
+    }
 }
 
 /// Who asserts a proposition: its speaker, unless the cue denies, questions
@@ -524,6 +536,21 @@ mod tests {
             "critics said the comment was not appropriate",
         ] {
             assert!(!no_comment(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_request_is_no_proposition() {
+        let words = |s: &str| read_body(s, |text| text.lower_words(&(0..s.len())));
+        for s in ["Please do not share it", "Do not panic", "Don't believe it"] {
+            assert!(imperative(&words(s)), "{s}");
+        }
+        for s in [
+            "Do they know",
+            "The police do not know",
+            "Donations are not taxed",
+        ] {
+            assert!(!imperative(&words(s)), "{s}");
         }
     }
 

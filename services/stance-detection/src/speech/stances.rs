@@ -30,7 +30,7 @@ use stancewire_proto::v1::{self, StanceLabel};
 
 use super::attribution::{Attribution, Kind};
 use super::cast::Cast;
-use super::claims::{declines_comment, judges_another, main_negation, Claims};
+use super::claims::{declines_comment, imperative, judges_another, main_negation, Claims};
 use super::lexicon::{is_hedge, is_report_noun, CueClass};
 use super::normalize::key_words;
 use super::phrase::is_lower;
@@ -240,7 +240,8 @@ impl<'a> Said<'a> {
             judges: a.kind == Kind::Object
                 || judges_another(e.text, &a.content)
                 || rejects_report(e.text, a),
-            negates: main_negation(e.text, &a.content).is_some(),
+            negates: main_negation(e.text, &a.content).is_some()
+                && !imperative(&e.text.lower_words(&a.content)),
             names: report_sources(e, a),
             words: key_words(e.text.slice(&a.content)),
             kinds: e
