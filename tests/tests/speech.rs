@@ -151,6 +151,15 @@ fn claim<'s>(speech: &'s Speech, text: &str) -> &'s v1::Claim {
         .unwrap_or_else(|| panic!("no claim {text:?} in {:#?}", speech.claims))
 }
 
+/// The claim whose text holds `part`.
+fn claim_with<'s>(speech: &'s Speech, part: &str) -> &'s v1::Claim {
+    speech
+        .claims
+        .iter()
+        .find(|c| c.text.contains(part))
+        .unwrap_or_else(|| panic!("no claim with {part:?} in {:#?}", speech.claims))
+}
+
 fn stance<'s>(speech: &'s Speech, source: &str, claim: &v1::Claim) -> &'s v1::Stance {
     speech
         .stances
@@ -653,11 +662,7 @@ fn a_quote_that_calls_a_story_a_hoax_is_read_whole_against_it() {
         "{:#?}",
         speech.claims
     );
-    let died = speech
-        .claims
-        .iter()
-        .find(|c| c.text.contains("had died in a car crash"))
-        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    let died = claim_with(&speech, "had died in a car crash");
     // Read with both of its sentences, the quote denies the story; its
     // last sentence alone ("He is at home with his family") only comments.
     let denial = stance(&speech, "Eva de Boer", died);
@@ -684,11 +689,7 @@ fn no_10_is_downing_street() {
         entity_id(&doc, "Downing Street"),
         "{added:?}"
     );
-    let delay = speech
-        .claims
-        .iter()
-        .find(|c| c.text.contains("delaying the general election"))
-        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    let delay = claim_with(&speech, "delaying the general election");
     assert_eq!(
         stance(&speech, "Downing Street", delay).label(),
         StanceLabel::Deny
@@ -704,11 +705,7 @@ fn a_flat_negation_answers_the_report_before_it() {
     );
     let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
-    let talks = speech
-        .claims
-        .iter()
-        .find(|c| c.text.contains("early talks to acquire"))
-        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    let talks = claim_with(&speech, "early talks to acquire");
     assert_eq!(stance(&speech, "Shell", talks).label(), StanceLabel::Deny);
     assert_eq!(
         stance(&speech, "Wall Street Journal", talks).label(),
@@ -758,11 +755,7 @@ fn rejected_accusations_are_denied_and_neither_nor_leaves_a_report_open() {
     );
     let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
-    let rigging = speech
-        .claims
-        .iter()
-        .find(|c| c.text.contains("rigging the tender"))
-        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    let rigging = claim_with(&speech, "rigging the tender");
     assert_eq!(
         stance(&speech, "Pedro Alves", rigging).label(),
         StanceLabel::Deny
@@ -776,11 +769,7 @@ fn rejected_accusations_are_denied_and_neither_nor_leaves_a_report_open() {
     );
     let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
-    let signing = speech
-        .claims
-        .iter()
-        .find(|c| c.text.contains("agreed to sign"))
-        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    let signing = claim_with(&speech, "agreed to sign");
     // Neither confirmed nor denied: open, not a denial.
     assert_eq!(
         stance(&speech, "Real Madrid", signing).label(),
@@ -806,11 +795,7 @@ fn a_confirmed_report_is_its_outlet_s_and_a_paper_told_is_no_report() {
     );
     let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
-    let closure = speech
-        .claims
-        .iter()
-        .find(|c| c.text.contains("close its plant"))
-        .unwrap_or_else(|| panic!("{:#?}", speech.claims));
+    let closure = claim_with(&speech, "close its plant");
     for source in ["Nissan", "Reuters"] {
         assert_eq!(
             stance(&speech, source, closure).label(),
