@@ -218,7 +218,7 @@ impl Resolver<'_, '_> {
         if let (Some(e), true) = (speaker.entity, reports) {
             self.reporters.push(e);
         }
-        let head = self.words(range).last().map(|t| self.text.lower(t));
+        let head = self.text.lower_words(range).pop();
         self.spoken.push(Spoken {
             at: range.start,
             speaker: speaker.clone(),
@@ -403,8 +403,6 @@ impl Resolver<'_, '_> {
         })
     }
 
-    /// The last mention of the given type in the phrase: "Putin's spokesman
-    /// Dmitry Peskov" is Peskov.
     /// The person a phrase names as the speaker, before one it names only
     /// as a possessor, who speaks only where the phrase names nobody else
     /// ("Ivana Trump's brief" is hers; "a spokesman for Manchester City,
@@ -436,6 +434,8 @@ impl Resolver<'_, '_> {
             })
     }
 
+    /// The last mention of the given type in the phrase: "Putin's spokesman
+    /// Dmitry Peskov" is Peskov.
     fn named(&self, range: &Range<usize>, kind: EntityType) -> Option<usize> {
         self.cast
             .overlapping(range)
@@ -569,13 +569,12 @@ impl Resolver<'_, '_> {
     /// seat (Downing Street), the entity of that name when the article
     /// has one.
     fn by_seat(&self, range: &Range<usize>) -> Option<Speaker> {
-        let words: Vec<String> = self
-            .words(range)
+        let lower = self.text.lower_words(range);
+        let words: Vec<&str> = lower
             .iter()
-            .map(|t| self.text.lower(t))
-            .filter(|w| w != "the")
+            .map(String::as_str)
+            .filter(|w| *w != "the")
             .collect();
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let seat = match words.as_slice() {
             ["no" | "no." | "number", "10" | "ten"] => "Downing Street",
             _ => return None,

@@ -185,12 +185,13 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
         })
         .map(move |(k, a)| {
             let speaker = &e.speakers[k];
+            let own = speaker.key(e.cast);
             let said = Said::new(e, a);
             let others = || {
-                e.claims.occurrences.iter().filter(|o| {
-                    o.attribution != k
-                        && e.speakers[o.attribution].key(e.cast) != speaker.key(e.cast)
-                })
+                e.claims
+                    .occurrences
+                    .iter()
+                    .filter(|o| o.attribution != k && e.speakers[o.attribution].key(e.cast) != own)
             };
             // "These claims are false": a verdict that points back answers
             // what the latest claimant before it claimed, however many
@@ -235,21 +236,16 @@ struct Said<'a> {
 
 impl<'a> Said<'a> {
     fn new(e: &Evidence, a: &'a Attribution) -> Said<'a> {
+        let lower = e.text.lower_words(&a.content);
         Said {
             a,
             judges: a.kind == Kind::Object
                 || judges_another(e.text, &a.content)
-                || rejects_report(e.text, a),
-            negates: main_negation(e.text, &a.content).is_some()
-                && !imperative(&e.text.lower_words(&a.content)),
+                || rejects_report(a, &lower),
+            negates: main_negation(e.text, &a.content).is_some() && !imperative(&lower),
             names: report_sources(e, a),
             words: key_words(e.text.slice(&a.content)),
-            kinds: e
-                .text
-                .lower_words(&a.content)
-                .iter()
-                .filter_map(|w| report_kind(w))
-                .collect(),
+            kinds: lower.iter().filter_map(|w| report_kind(w)).collect(),
         }
     }
 }
@@ -302,14 +298,12 @@ fn about(
 
 /// "rejected the accusations", "denied the reports": a denying cue whose
 /// object is what others said, not a proposition of its own.
-fn rejects_report(text: &Text, a: &Attribution) -> bool {
+/// `lower` is the words of its content, lower-cased.
+fn rejects_report(a: &Attribution, lower: &[String]) -> bool {
     a.cue.class == CueClass::Deny
         && !a.cue.negated
         && a.kind != Kind::Proposition
-        && text
-            .lower_words(&a.content)
-            .iter()
-            .any(|w| is_report_noun(w))
+        && lower.iter().any(|w| is_report_noun(w))
 }
 
 /// Whether speech says its speaker cannot or did not confirm something:
