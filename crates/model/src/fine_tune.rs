@@ -109,6 +109,18 @@ pub fn bucketed<'a, T>(
     out
 }
 
+/// KL divergence from the teacher's softened distribution to the student's,
+/// per row of `[rows, classes]` logits (a word of a tagger, a pair of a
+/// cross-encoder), scaled by T² so that its gradients keep their size
+/// whatever the temperature (Hinton et al., 2015). What every distillation
+/// here learns from.
+pub fn distillation_loss(student: &Tensor, teacher: &Tensor, temperature: f64) -> Tensor {
+    let rows = student.size()[0].max(1) as f64;
+    let s = (student / temperature).log_softmax(-1, tch::Kind::Float);
+    let t = (teacher / temperature).log_softmax(-1, tch::Kind::Float);
+    s.kl_div(&t, tch::Reduction::Sum, true) * (temperature * temperature / rows)
+}
+
 /// Appends one epoch's record to `DIR/log.jsonl`.
 pub fn append_log(dir: &Path, log: &impl Serialize) -> anyhow::Result<()> {
     use std::io::Write;
@@ -185,5 +197,23 @@ mod tests {
             let (lo, hi) = (b.iter().min().unwrap(), b.iter().max().unwrap());
             assert!(**hi - **lo <= 10, "{b:?}");
         }
+    }
+
+    #[test]
+    fn distillation_loss_is_zero_only_where_the_student_matches_the_teacher() {
+        let teacher = Tensor::from_slice(&[4.0f32, 0.0, -1.0, 0.5, 2.0, 0.0]).view([2, 3]);
+        let same = distillation_loss(&teacher, &teacher, 2.0).double_value(&[]);
+        assert!(same.abs() < 1e-6, "{same}");
+        // Logits shifted by a constant give the same distribution.
+        let shifted = distillation_loss(&(&teacher + 3.0), &teacher, 2.0).double_value(&[]);
+        assert!(shifted.abs() < 1e-5, "{shifted}");
+        let flipped = teacher.flip([1]);
+        let apart = distillation_loss(&flipped, &teacher, 2.0).double_value(&[]);
+        assert!(apart > 0.1, "{apart}");
+        // A row's loss does not depend on how many rows share the batch.
+        let twice = Tensor::cat(&[&flipped, &flipped], 0);
+        let twice_t = Tensor::cat(&[&teacher, &teacher], 0);
+        let mean = distillation_loss(&twice, &twice_t, 2.0).double_value(&[]);
+        assert!((mean - apart).abs() < 1e-5, "{mean} vs {apart}");
     }
 }

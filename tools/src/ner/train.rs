@@ -271,7 +271,7 @@ fn batch_loss(ner: &net::TaggerNet, batch: &[&Item], args: &TrainArgs) -> Tensor
         .iter()
         .flat_map(|it| it.teacher.iter().copied())
         .collect();
-    let soft = distillation_loss(
+    let soft = fine_tune::distillation_loss(
         &logits.index_select(0, &Tensor::from_slice(&firsts)),
         &Tensor::from_slice(&teacher).view([-1, tags]),
         args.temperature,
@@ -289,16 +289,6 @@ fn source_dir(args: &TrainArgs) -> &Path {
 
 fn encoder_vocab(args: &TrainArgs) -> PathBuf {
     source_dir(args).join("vocab.txt")
-}
-
-/// KL divergence from the teacher's softened tag distribution to the
-/// student's, per word, scaled by T² so that its gradients keep their size
-/// whatever the temperature (Hinton et al., 2015).
-fn distillation_loss(student: &Tensor, teacher: &Tensor, temperature: f64) -> Tensor {
-    let words = student.size()[0].max(1) as f64;
-    let s = (student / temperature).log_softmax(-1, Kind::Float);
-    let t = (teacher / temperature).log_softmax(-1, Kind::Float);
-    s.kl_div(&t, tch::Reduction::Sum, true) * (temperature * temperature / words)
 }
 
 /// Runs the teacher once over every training window and keeps its logits at
@@ -447,27 +437,4 @@ fn export(
         serde_json::to_vec_pretty(&training)?,
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distillation_loss_is_zero_only_where_the_student_matches_the_teacher() {
-        let teacher = Tensor::from_slice(&[4.0f32, 0.0, -1.0, 0.5, 2.0, 0.0]).view([2, 3]);
-        let same = distillation_loss(&teacher, &teacher, 2.0).double_value(&[]);
-        assert!(same.abs() < 1e-6, "{same}");
-        // Logits shifted by a constant give the same distribution.
-        let shifted = distillation_loss(&(&teacher + 3.0), &teacher, 2.0).double_value(&[]);
-        assert!(shifted.abs() < 1e-5, "{shifted}");
-        let flipped = teacher.flip([1]);
-        let apart = distillation_loss(&flipped, &teacher, 2.0).double_value(&[]);
-        assert!(apart > 0.1, "{apart}");
-        // A word's loss does not depend on how many words share the batch.
-        let twice = Tensor::cat(&[&flipped, &flipped], 0);
-        let twice_t = Tensor::cat(&[&teacher, &teacher], 0);
-        let mean = distillation_loss(&twice, &twice_t, 2.0).double_value(&[]);
-        assert!((mean - apart).abs() < 1e-5, "{mean} vs {apart}");
-    }
 }

@@ -10,6 +10,15 @@
 //! 3. Fine-tunes the `cross` encoder on the related train pairs, with class
 //!    weights so that the rare `disagree` counts.
 //! 4. Exports the best epoch (by dev FNC score + macro-F1) in half precision.
+//!
+//! With `--teacher`, it distils the cross-encoder instead: the embedder and
+//! `relate` are the teacher's, unchanged (so a pair is found related, and
+//! its evidence chosen, exactly as the teacher's model does), and a
+//! shallower cross-encoder — the teacher's embeddings, head and bottom
+//! `--layers` layers — learns the teacher's agree / disagree / discuss
+//! distributions (softened by `--temperature`) beside the gold labels. On a
+//! CPU a pair's cost scales with depth, and the cross-encoder is the largest
+//! share of what an article costs stance-detection.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,8 +55,25 @@ pub struct TrainArgs {
     )]
     pub holdout: PathBuf,
     /// The all-MiniLM-L6-v2 directory (model.safetensors, config.json, vocab.txt).
-    #[arg(long, env = "STANCEWIRE_BASE_MODEL")]
-    pub base: PathBuf,
+    #[arg(
+        long,
+        env = "STANCEWIRE_BASE_MODEL",
+        required_unless_present = "teacher"
+    )]
+    pub base: Option<PathBuf>,
+    /// Distil the cross-encoder of this trained stance model directory
+    /// instead of training all three networks from the base.
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Encoder layers of the distilled cross-encoder (the teacher's bottom layers).
+    #[arg(long, default_value_t = 3)]
+    pub layers: usize,
+    /// Softmax temperature of the distillation loss.
+    #[arg(long, default_value_t = 2.0)]
+    pub temperature: f64,
+    /// Weight of the distillation loss; the gold-label loss gets the rest.
+    #[arg(long, default_value_t = 0.7)]
+    pub distil_weight: f64,
     #[arg(long, default_value = "models/stance")]
     pub out: PathBuf,
     #[arg(long, default_value = ".stancewire/train-stance")]
@@ -127,27 +153,44 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         "FNC-1 read; dev is body-disjoint"
     );
 
-    let config = BertConfig::from_file(args.base.join("config.json"));
-    let encoder = TextEncoder::from_vocab(&args.base.join("vocab.txt"))?;
-    let settings = InputSettings::default();
+    let source = source_dir(args);
+    let config = BertConfig::from_file(source.join("config.json"));
+    let encoder = TextEncoder::from_vocab(&source.join("vocab.txt"))?;
+    let settings = match &args.teacher {
+        None => InputSettings::default(),
+        Some(teacher) => InputSettings {
+            cross_layers: Some(args.layers),
+            ..serde_json::from_slice(&std::fs::read(teacher.join("stance.json"))?)?
+        },
+    };
     let mut embed_vs = nn::VarStore::new(Device::Cpu);
     let embedder = Embedder::new(&(embed_vs.root() / net::EMBEDDER), &config);
-    net::init_from_base(
-        &embed_vs,
-        &args.base.join("model.safetensors"),
-        net::EMBEDDER,
-    )?;
-    embed_vs.freeze();
-
     let mut relate_vs = nn::VarStore::new(Device::Cpu);
     let mut relate = RelateNet::new(&(relate_vs.root() / net::RELATE));
     let mut cross_vs = nn::VarStore::new(Device::Cpu);
-    let cross = CrossNet::new(&(cross_vs.root() / net::CROSS), &config);
-    net::init_from_base(
-        &cross_vs,
-        &args.base.join("model.safetensors"),
-        &format!("{}.bert", net::CROSS),
-    )?;
+    let cross = CrossNet::new(
+        &(cross_vs.root() / net::CROSS),
+        &settings.cross_config(&config),
+    );
+    match &args.teacher {
+        None => {
+            let base = source.join("model.safetensors");
+            net::init_from_base(&embed_vs, &base, net::EMBEDDER)?;
+            net::init_from_base(&cross_vs, &base, &format!("{}.bert", net::CROSS))?;
+        }
+        Some(teacher) => {
+            // The student's layers are named as the teacher's bottom ones.
+            let weights = teacher.join("model.safetensors");
+            for vs in [&mut embed_vs, &mut relate_vs, &mut cross_vs] {
+                let missing = vs.load_partial(&weights)?;
+                anyhow::ensure!(missing.is_empty(), "the teacher lacks {missing:?}");
+                // Loading takes the file's half precision; train in float32
+                // (half-precision matrix products crawl on CPUs).
+                vs.float();
+            }
+        }
+    }
+    embed_vs.freeze();
     let frozen = Frozen {
         embedder: &embedder,
         encoder: &encoder,
@@ -166,12 +209,17 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let claims = eval::prepare_claims(&frozen.with(&relate, &cross), &headlines);
 
-    // 2. Stage one.
-    fit_relate(&mut relate, &relate_vs, &train, &bodies, &claims, args.seed)?;
+    // 2. Stage one (a student keeps its teacher's).
+    if args.teacher.is_none() {
+        fit_relate(&mut relate, &relate_vs, &train, &bodies, &claims, args.seed)?;
+    }
     relate_vs.freeze();
 
     // 3. Stage two.
-    let items = cross_items(&frozen.with(&relate, &cross), &train, &bodies, &claims);
+    let mut items = cross_items(&frozen.with(&relate, &cross), &train, &bodies, &claims);
+    if let Some(teacher) = &args.teacher {
+        teach(&mut items, teacher, &config, &args.checkpoints)?;
+    }
     let state_path = args.checkpoints.join("state.json");
     let mut state: State = if args.resume && state_path.exists() {
         serde_json::from_slice(&std::fs::read(&state_path)?)?
@@ -214,15 +262,21 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             let inputs: Vec<&Encoded> = batch.iter().map(|it| &it.input).collect();
             let (ids, types, mask) = pad(&inputs);
             let labels: Vec<i64> = batch.iter().map(|it| it.label).collect();
-            cross
-                .forward_t(&ids, &mask, &types, true)
-                .cross_entropy_loss(
-                    &Tensor::from_slice(&labels),
-                    Some(&weights),
-                    tch::Reduction::Mean,
-                    -100,
-                    0.0,
-                )
+            let logits = cross.forward_t(&ids, &mask, &types, true);
+            let gold = logits.cross_entropy_loss(
+                &Tensor::from_slice(&labels),
+                Some(&weights),
+                tch::Reduction::Mean,
+                -100,
+                0.0,
+            );
+            if args.teacher.is_none() {
+                return gold;
+            }
+            let taught: Vec<f32> = batch.iter().flat_map(|it| it.teacher).collect();
+            let taught = Tensor::from_slice(&taught).view([-1, 3]);
+            let soft = fine_tune::distillation_loss(&logits, &taught, args.temperature);
+            soft * args.distil_weight + gold * (1.0 - args.distil_weight)
         });
         let judged = eval::predict(
             &frozen.with(&relate, &cross),
@@ -399,6 +453,8 @@ fn fit_relate(
 struct Item {
     input: Encoded,
     label: i64,
+    /// The teacher's agree / disagree / discuss logits, when distilling.
+    teacher: [f32; 3],
 }
 
 /// (claim, evidence) inputs of the related training pairs.
@@ -423,6 +479,7 @@ fn cross_items(
                     parts.settings.pair_pieces,
                 ),
                 label: p.relation.index() as i64,
+                teacher: [0.0; 3],
             }
         })
         .collect()
@@ -449,6 +506,61 @@ fn epoch_items<'a>(items: &'a [Item], discuss_keep: f64, rng: &mut StdRng) -> Ve
         .collect()
 }
 
+/// Where the vocabulary, configuration and starting weights come from.
+fn source_dir(args: &TrainArgs) -> &Path {
+    args.teacher
+        .as_deref()
+        .or(args.base.as_deref())
+        .expect("clap requires --base or --teacher")
+}
+
+/// Runs the teacher's cross-encoder once over every training pair and keeps
+/// its logits (cheaper than a teacher pass every epoch; cached beside the
+/// checkpoints, as the body embeddings are).
+fn teach(
+    items: &mut [Item],
+    teacher: &Path,
+    config: &BertConfig,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let cache = dir.join("teacher-logits.safetensors");
+    let cached: Option<Tensor> = cache
+        .exists()
+        .then(|| Tensor::read_safetensors(&cache))
+        .transpose()?
+        .and_then(|t| t.into_iter().next().map(|(_, t)| t))
+        .filter(|t| t.size() == [items.len() as i64, 3]);
+    let logits = match cached {
+        Some(t) => {
+            tracing::info!(cache = %cache.display(), "teacher logits from cache");
+            t
+        }
+        None => {
+            let mut vs = nn::VarStore::new(Device::Cpu);
+            let net = CrossNet::new(&(vs.root() / net::CROSS), config);
+            let missing = vs.load_partial(teacher.join("model.safetensors"))?;
+            anyhow::ensure!(missing.is_empty(), "the teacher lacks {missing:?}");
+            vs.float();
+            vs.freeze();
+            let inputs: Vec<Encoded> = items.iter().map(|it| it.input.clone()).collect();
+            let started = Instant::now();
+            let logits = model::logits_with(&net, &inputs, 32);
+            tracing::info!(
+                pairs = items.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "teacher logits computed"
+            );
+            Tensor::write_safetensors(&[("logits", &logits)], &cache)?;
+            logits
+        }
+    };
+    let flat: Vec<f32> = Vec::try_from(logits.contiguous().view([-1]))?;
+    for (it, row) in items.iter_mut().zip(flat.chunks(3)) {
+        it.teacher.copy_from_slice(row);
+    }
+    Ok(())
+}
+
 fn checkpoint(dir: &Path, epoch: usize) -> PathBuf {
     dir.join(format!("cross-epoch-{epoch}.safetensors"))
 }
@@ -463,7 +575,12 @@ fn export(
     state: &State,
     best: &EpochLog,
 ) -> anyhow::Result<()> {
-    stancewire_model::weights::export(&args.out, stores, config, &args.base.join("vocab.txt"))?;
+    stancewire_model::weights::export(
+        &args.out,
+        stores,
+        config,
+        &source_dir(args).join("vocab.txt"),
+    )?;
     std::fs::write(
         args.out.join("stance.json"),
         serde_json::to_vec_pretty(settings)?,

@@ -52,6 +52,21 @@ pub struct InputSettings {
     pub evidence_sentences: usize,
     /// Most pieces of a (claim, evidence) pair.
     pub pair_pieces: usize,
+    /// Encoder layers of the cross-encoder, where it has fewer than the
+    /// embedder (a student distilled from a deeper one); absent: as many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_layers: Option<usize>,
+}
+
+impl InputSettings {
+    /// The cross-encoder's `BertConfig`: the model's, with its own depth.
+    pub fn cross_config(&self, config: &BertConfig) -> BertConfig {
+        let mut cross = config.clone();
+        if let Some(layers) = self.cross_layers {
+            cross.num_hidden_layers = layers as i64;
+        }
+        cross
+    }
 }
 
 impl Default for InputSettings {
@@ -61,6 +76,7 @@ impl Default for InputSettings {
             max_sentences: 60,
             evidence_sentences: 4,
             pair_pieces: 160,
+            cross_layers: None,
         }
     }
 }
@@ -322,12 +338,13 @@ impl StanceModel {
         let root = vs.root();
         let mut embedder = Embedder::new(&(&root / net::EMBEDDER), &config);
         let relate = RelateNet::new(&(&root / net::RELATE));
-        let mut cross = CrossNet::new(&(&root / net::CROSS), &config);
+        let cross_config = settings.cross_config(&config);
+        let mut cross = CrossNet::new(&(&root / net::CROSS), &cross_config);
         let precision = runtime.precision.resolve();
         let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;
         if precision == Precision::Int8 {
             embedder.quantize(&vs, &config)?;
-            cross.quantize(&vs, &config)?;
+            cross.quantize(&vs, &cross_config)?;
         }
         Ok(StanceModel {
             _vs: vs,
@@ -568,15 +585,19 @@ pub fn embed_with(
 
 /// agree / disagree / discuss probabilities for each encoded pair.
 pub fn classify_with(cross: &CrossNet, inputs: &[Encoded], batch_size: usize) -> Vec<[f32; 3]> {
-    let mut out = vec![[0.0f32; 3]; inputs.len()];
+    let p = logits_with(cross, inputs, batch_size).softmax(-1, Kind::Float);
+    let flat: Vec<f32> = Vec::try_from(p.contiguous().view([-1])).unwrap_or_default();
+    flat.chunks(3).map(|row| [row[0], row[1], row[2]]).collect()
+}
+
+/// agree / disagree / discuss logits `[pairs, 3]`, in the inputs' order
+/// (a distilled student learns them from its teacher).
+pub fn logits_with(cross: &CrossNet, inputs: &[Encoded], batch_size: usize) -> Tensor {
+    let mut out = Tensor::zeros([inputs.len() as i64, 3], (Kind::Float, Device::Cpu));
     in_passes(&pieces(inputs), batch_size, |pass, ids, mask, types| {
-        let p = cross
-            .forward_t(ids, mask, types, false)
-            .softmax(-1, Kind::Float);
-        let flat: Vec<f32> = Vec::try_from(p.contiguous().view([-1])).unwrap_or_default();
-        for (row, &i) in pass.iter().enumerate() {
-            out[i].copy_from_slice(&flat[row * 3..row * 3 + 3]);
-        }
+        let logits = cross.forward_t(ids, mask, types, false);
+        let rows: Vec<i64> = pass.iter().map(|&i| i as i64).collect();
+        let _ = out.index_copy_(0, &Tensor::from_slice(&rows), &logits);
     });
     out
 }
@@ -688,6 +709,34 @@ mod int8_tests {
             .map(|(x, y)| (x - y).abs())
             .fold(0.0f32, f32::max);
         assert!(gap < 0.1, "{f:?} {q:?}");
+    }
+
+    #[test]
+    fn the_distilled_model_keeps_the_teachers_first_stage_with_a_shallower_cross_encoder() {
+        let teacher = StanceModel::load(&shipped_dir(), &runtime(Precision::Int8)).unwrap();
+        let fast = StanceModel::load(&models_dir().join("stance-fast"), &runtime(Precision::Int8))
+            .unwrap();
+        assert_eq!(fast.settings.cross_layers, Some(3));
+        assert_ne!(teacher.version, fast.version);
+        let body = |m: &StanceModel| m.body(SENTENCES.iter().map(|s| s.to_string()).collect());
+        for claim in [
+            "Shell is in talks to buy BG Group",
+            "The Reuters report was not true",
+            "A spider crawled beneath a man's skin",
+        ] {
+            let judged = |m: &StanceModel| {
+                let (c, b) = (m.claim(claim), body(m));
+                m.parts().judge_staged(&[(&c, &b)], false).remove(0)
+            };
+            let (t, f) = (judged(&teacher), judged(&fast));
+            // The embedder and the related-or-not network are the teacher's:
+            // the same pairs are related, on the same evidence.
+            let related = |j: &Judgement| j.relation != Relation::Unrelated;
+            assert_eq!(related(&t), related(&f), "{claim}: {t:?} {f:?}");
+            assert_eq!(t.evidence, f.evidence, "{claim}");
+            let total: f32 = f.probabilities.iter().sum();
+            assert!((total - 1.0).abs() < 1e-3, "{claim}: {f:?}");
+        }
     }
 
     #[test]
