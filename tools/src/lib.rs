@@ -6,6 +6,7 @@
 
 pub mod align;
 pub mod attribution;
+pub mod distil;
 pub mod extraction;
 pub mod ner;
 pub mod quotes;

@@ -27,6 +27,8 @@ use stancewire_model::fine_tune::{self, Schedule};
 use stancewire_model::tagger::{encode::Encoder, net, tag_windows, Shape};
 use stancewire_model::{batching::pad_rows, load_weights, Precision, Runtime};
 
+use crate::distil::DistilArgs;
+
 use super::conll;
 use super::eval::{self, LabelMap};
 
@@ -37,29 +39,16 @@ pub struct TrainArgs {
     /// Chooses the checkpoint; never trained on.
     #[arg(long, default_value = "../shared/data/conll2003/dev.conll")]
     pub dev: PathBuf,
-    /// The all-MiniLM-L6-v2 directory (model.safetensors, config.json, vocab.txt).
-    #[arg(
-        long,
-        env = "STANCEWIRE_BASE_MODEL",
-        required_unless_present = "teacher"
-    )]
-    pub base: Option<PathBuf>,
-    /// Distil from this trained NER model directory instead of fine-tuning the base.
-    #[arg(long)]
-    pub teacher: Option<PathBuf>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub distil: DistilArgs,
     /// Encoder layers of the distilled student (the teacher's bottom layers).
     #[arg(long, default_value_t = 2)]
     pub layers: usize,
-    /// Softmax temperature of the distillation loss.
-    #[arg(long, default_value_t = 2.0)]
-    pub temperature: f64,
     /// Unlabelled sentences, one per line, that the student also learns the
     /// teacher's tags on (with --teacher; `scripts/ner-transfer-text.py`).
     #[arg(long, requires = "teacher")]
     pub transfer: Option<PathBuf>,
-    /// Weight of the distillation loss; the gold-tag loss gets the rest.
-    #[arg(long, default_value_t = 0.7)]
-    pub distil_weight: f64,
     /// Where the best model goes.
     #[arg(long, default_value = "models/ner")]
     pub out: PathBuf,
@@ -124,7 +113,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     .apply();
     tch::manual_seed(args.seed as i64);
     std::fs::create_dir_all(&args.checkpoints)?;
-    let source = source_dir(args);
+    let source = args.distil.source_dir();
     let encoder = Encoder::from_vocab(&source.join("vocab.txt"), args.max_pieces)?;
     let train = conll::read(&args.train)?;
     let dev = conll::read(&args.dev)?;
@@ -141,7 +130,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         "training data read"
     );
 
-    let (config, mut vs, ner) = match &args.teacher {
+    let (config, mut vs, ner) = match &args.distil.teacher {
         None => {
             let config = net::config_from_base(&source.join("config.json"), &labels::TAGS)?;
             let vs = nn::VarStore::new(Device::Cpu);
@@ -254,7 +243,7 @@ fn batch_loss(ner: &net::TaggerNet, batch: &[&Item], args: &TrainArgs) -> Tensor
         -100,
         0.0,
     ) / gold_words.max(1) as f64;
-    if args.teacher.is_none() {
+    if args.distil.teacher.is_none() {
         return gold;
     }
     let firsts: Vec<i64> = batch
@@ -274,21 +263,14 @@ fn batch_loss(ner: &net::TaggerNet, batch: &[&Item], args: &TrainArgs) -> Tensor
     let soft = fine_tune::distillation_loss(
         &logits.index_select(0, &Tensor::from_slice(&firsts)),
         &Tensor::from_slice(&teacher).view([-1, tags]),
-        args.temperature,
+        args.distil.temperature,
     );
-    soft * args.distil_weight + gold * (1.0 - args.distil_weight)
+    soft * args.distil.distil_weight + gold * (1.0 - args.distil.distil_weight)
 }
 
 /// Where the vocabulary and starting weights come from.
-fn source_dir(args: &TrainArgs) -> &Path {
-    args.teacher
-        .as_deref()
-        .or(args.base.as_deref())
-        .expect("clap requires --base or --teacher")
-}
-
 fn encoder_vocab(args: &TrainArgs) -> PathBuf {
-    source_dir(args).join("vocab.txt")
+    args.distil.source_dir().join("vocab.txt")
 }
 
 /// Runs the teacher once over every training window and keeps its logits at

@@ -39,6 +39,8 @@ use stancewire_stance_detection::model::{
 };
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
+use crate::distil::DistilArgs;
+
 use super::eval::{self, Task};
 use super::fnc::{self, Dataset, Relation, Scores};
 
@@ -54,26 +56,14 @@ pub struct TrainArgs {
         default_value = "../shared/data/fnc-1/talos_holdout_body_ids.txt"
     )]
     pub holdout: PathBuf,
-    /// The all-MiniLM-L6-v2 directory (model.safetensors, config.json, vocab.txt).
-    #[arg(
-        long,
-        env = "STANCEWIRE_BASE_MODEL",
-        required_unless_present = "teacher"
-    )]
-    pub base: Option<PathBuf>,
-    /// Distil the cross-encoder of this trained stance model directory
-    /// instead of training all three networks from the base.
-    #[arg(long)]
-    pub teacher: Option<PathBuf>,
+    /// With `--teacher` (a trained stance model directory), only the
+    /// cross-encoder is distilled; the other two networks are the teacher's.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub distil: DistilArgs,
     /// Encoder layers of the distilled cross-encoder (the teacher's bottom layers).
     #[arg(long, default_value_t = 3)]
     pub layers: usize,
-    /// Softmax temperature of the distillation loss.
-    #[arg(long, default_value_t = 2.0)]
-    pub temperature: f64,
-    /// Weight of the distillation loss; the gold-label loss gets the rest.
-    #[arg(long, default_value_t = 0.7)]
-    pub distil_weight: f64,
     #[arg(long, default_value = "models/stance")]
     pub out: PathBuf,
     #[arg(long, default_value = ".stancewire/train-stance")]
@@ -153,10 +143,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         "FNC-1 read; dev is body-disjoint"
     );
 
-    let source = source_dir(args);
+    let source = args.distil.source_dir();
     let config = BertConfig::from_file(source.join("config.json"));
     let encoder = TextEncoder::from_vocab(&source.join("vocab.txt"))?;
-    let settings = match &args.teacher {
+    let settings = match &args.distil.teacher {
         None => InputSettings::default(),
         Some(teacher) => InputSettings {
             cross_layers: Some(args.layers),
@@ -172,7 +162,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         &(cross_vs.root() / net::CROSS),
         &settings.cross_config(&config),
     );
-    match &args.teacher {
+    match &args.distil.teacher {
         None => {
             let base = source.join("model.safetensors");
             net::init_from_base(&embed_vs, &base, net::EMBEDDER)?;
@@ -210,14 +200,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let claims = eval::prepare_claims(&frozen.with(&relate, &cross), &headlines);
 
     // 2. Stage one (a student keeps its teacher's).
-    if args.teacher.is_none() {
+    if args.distil.teacher.is_none() {
         fit_relate(&mut relate, &relate_vs, &train, &bodies, &claims, args.seed)?;
     }
     relate_vs.freeze();
 
     // 3. Stage two.
     let mut items = cross_items(&frozen.with(&relate, &cross), &train, &bodies, &claims);
-    if let Some(teacher) = &args.teacher {
+    if let Some(teacher) = &args.distil.teacher {
         teach(&mut items, teacher, &config, &args.checkpoints)?;
     }
     let state_path = args.checkpoints.join("state.json");
@@ -270,13 +260,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 -100,
                 0.0,
             );
-            if args.teacher.is_none() {
+            if args.distil.teacher.is_none() {
                 return gold;
             }
             let taught: Vec<f32> = batch.iter().flat_map(|it| it.teacher).collect();
             let taught = Tensor::from_slice(&taught).view([-1, 3]);
-            let soft = fine_tune::distillation_loss(&logits, &taught, args.temperature);
-            soft * args.distil_weight + gold * (1.0 - args.distil_weight)
+            let soft = fine_tune::distillation_loss(&logits, &taught, args.distil.temperature);
+            soft * args.distil.distil_weight + gold * (1.0 - args.distil.distil_weight)
         });
         let judged = eval::predict(
             &frozen.with(&relate, &cross),
@@ -506,14 +496,6 @@ fn epoch_items<'a>(items: &'a [Item], discuss_keep: f64, rng: &mut StdRng) -> Ve
         .collect()
 }
 
-/// Where the vocabulary, configuration and starting weights come from.
-fn source_dir(args: &TrainArgs) -> &Path {
-    args.teacher
-        .as_deref()
-        .or(args.base.as_deref())
-        .expect("clap requires --base or --teacher")
-}
-
 /// Runs the teacher's cross-encoder once over every training pair and keeps
 /// its logits (cheaper than a teacher pass every epoch; cached beside the
 /// checkpoints, as the body embeddings are).
@@ -579,7 +561,7 @@ fn export(
         &args.out,
         stores,
         config,
-        &source_dir(args).join("vocab.txt"),
+        &args.distil.source_dir().join("vocab.txt"),
     )?;
     std::fs::write(
         args.out.join("stance.json"),
