@@ -42,6 +42,27 @@ impl RuntimeArgs {
     }
 }
 
+/// Which of stance-detection's models a command runs, where not the
+/// shipped ones (to compare a model in training with the shipped one).
+#[derive(clap::Args, Clone)]
+struct StanceModelArgs {
+    /// Stance model directory (default: the service's, models/stance).
+    #[arg(long)]
+    stance_model: Option<PathBuf>,
+    /// Statement-stance model directory (default: models/statement-stance).
+    #[arg(long)]
+    statement_model: Option<PathBuf>,
+}
+
+impl StanceModelArgs {
+    fn paths(&self) -> quotes::ModelPaths {
+        quotes::ModelPaths {
+            stance: self.stance_model.clone(),
+            statement: self.statement_model.clone(),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Score the NER model on a CoNLL-format file (conlleval rules: exact
@@ -89,6 +110,8 @@ enum Command {
         #[arg(long)]
         profile: bool,
         #[command(flatten)]
+        models: StanceModelArgs,
+        #[command(flatten)]
         runtime: RuntimeArgs,
     },
     /// Score source stances on the project's dev set of (source, claim,
@@ -103,6 +126,8 @@ enum Command {
         shared: PathBuf,
         #[arg(long)]
         details: bool,
+        #[command(flatten)]
+        models: StanceModelArgs,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
@@ -225,9 +250,10 @@ fn main() -> anyhow::Result<()> {
         Command::Quotes {
             files,
             profile,
+            models,
             runtime,
         } => {
-            let pipeline = quotes::Pipeline::load(&runtime.runtime(16))?;
+            let pipeline = quotes::Pipeline::load(&runtime.runtime(16), &models.paths())?;
             let bar = stancewire_model::progress::bar(files.len() as u64, "files");
             let started = std::time::Instant::now();
             for file in &files {
@@ -244,13 +270,14 @@ fn main() -> anyhow::Result<()> {
             data,
             shared,
             details,
+            models,
             runtime,
         } => {
             let judgments =
                 source_stances::read(&data.unwrap_or_else(source_stances::default_path))?;
             let texts = source_stances::texts(&judgments, &shared)?;
             source_stances::validate(&judgments, &texts)?;
-            let pipeline = quotes::Pipeline::load(&runtime.runtime(16))?;
+            let pipeline = quotes::Pipeline::load(&runtime.runtime(16), &models.paths())?;
             let outcomes = source_stances::evaluate(&pipeline, &judgments, &texts)?;
             if details {
                 for o in &outcomes {

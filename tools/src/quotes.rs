@@ -6,7 +6,7 @@
 //! in code points of the file's text as given (the clean body's offsets
 //! mapped back through [`crate::align`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use stancewire_entity_recognition::{config::EntityConfig, model::NerModel, transform::Recognize};
@@ -82,9 +82,17 @@ pub struct Stance {
     pub evidence_end: Option<usize>,
 }
 
+/// stance-detection's model directories where not the shipped ones.
+#[derive(Debug, Clone, Default)]
+pub struct ModelPaths {
+    pub stance: Option<PathBuf>,
+    pub statement: Option<PathBuf>,
+}
+
 impl Pipeline {
-    /// The services' default models, in `runtime`'s precision and threads.
-    pub fn load(runtime: &Runtime) -> anyhow::Result<Pipeline> {
+    /// The services' default models (or `paths`), in `runtime`'s precision
+    /// and threads.
+    pub fn load(runtime: &Runtime, paths: &ModelPaths) -> anyhow::Result<Pipeline> {
         let ner_config = EntityConfig::default();
         let ner = NerModel::load(
             &ner_config.model.dir(),
@@ -94,6 +102,8 @@ impl Pipeline {
         // stance-detection's models, as the service configures them, in
         // this command's precision and threads.
         let mut stance_config = StanceConfig::default();
+        stance_config.model.path = paths.stance.clone();
+        stance_config.model.statement_path = paths.statement.clone();
         stance_config.model.runtime = Runtime {
             batch_size: stance_config.model.runtime.batch_size,
             ..runtime.clone()
