@@ -46,7 +46,7 @@ impl RuntimeArgs {
 /// shipped ones (to compare a model in training with the shipped one).
 #[derive(clap::Args, Clone)]
 struct StanceModelArgs {
-    /// Stance model directory (default: the service's, models/stance).
+    /// Stance model directory (default: the service's, models/stance-fast).
     #[arg(long)]
     stance_model: Option<PathBuf>,
     /// Statement-stance model directory (default: models/statement-stance).
@@ -85,7 +85,7 @@ enum Command {
     StanceEval {
         #[command(subcommand)]
         data: StanceData,
-        /// Model directory (default: the shipped model, models/stance).
+        /// Model directory (default: the shipped model, models/stance-fast).
         #[arg(long, global = true)]
         model: Option<PathBuf>,
         #[command(flatten)]

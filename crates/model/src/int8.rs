@@ -9,6 +9,15 @@
 //! scale per matrix, so rows are scaled to ±127 before packing and the
 //! scales applied to the output columns after.
 //!
+//! Activations are quantized by fbgemm with one scale per call. Where a
+//! pass holds tokens of very different magnitudes that scale is too coarse
+//! for the small ones, and a row's numbers depend on what else is in its
+//! pass; [`Activations::PerToken`] first divides each token's vector by its
+//! own largest magnitude (multiplying the output back), so each token is
+//! quantized on its own range: the 3-layer stance cross-encoder scores
+//! FNC-1 dev 89.37% against 88.93% with one scale a pass (float32 89.32),
+//! for about a tenth more time.
+//!
 //! Training and the float path run rust-bert's `BertModel`; this is the same
 //! network written out in tch ops over the same trained weights, for every
 //! model of the project (the taggers, the sentence embedder, the
@@ -20,8 +29,20 @@ use anyhow::Context;
 use rust_bert::bert::BertConfig;
 use tch::{Device, Kind, Scalar, Tensor};
 
+/// How a layer's input (activations) is quantized for its int8 multiply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activations {
+    /// One scale for the whole pass (fbgemm's own): the fastest.
+    PerPass,
+    /// Each token on its own range: closer to float, and a token's numbers
+    /// hardly depend on the other rows of its pass (only through the
+    /// common range of the scaled rows, at most ±1).
+    PerToken,
+}
+
 /// A linear layer with int8 weights, quantized per output channel.
 struct QuantizedLinear {
+    activations: Activations,
     weight: Tensor,
     packed: Tensor,
     col_offsets: Tensor,
@@ -32,7 +53,7 @@ struct QuantizedLinear {
 }
 
 impl QuantizedLinear {
-    fn new(weight: &Tensor, bias: &Tensor) -> QuantizedLinear {
+    fn new(weight: &Tensor, bias: &Tensor, activations: Activations) -> QuantizedLinear {
         let w = weight.to_kind(Kind::Float);
         let absmax = w.abs().amax([1].as_slice(), true).clamp_min(1e-12);
         let q = (&w / &absmax * 127.0)
@@ -45,6 +66,7 @@ impl QuantizedLinear {
             .sum_dim_intlist([1].as_slice(), false, Kind::Int);
         let bias = bias.to_kind(Kind::Float);
         QuantizedLinear {
+            activations,
             packed: q.fbgemm_pack_quantized_matrix(),
             weight: q,
             col_offsets,
@@ -55,15 +77,29 @@ impl QuantizedLinear {
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
-        x.fbgemm_linear_int8_weight_fp32_activation(
+        // Per token: each row scaled to ±1 before the multiply (so fbgemm's
+        // one scale fits every row) and scaled back after.
+        let row_scale = match self.activations {
+            Activations::PerPass => None,
+            Activations::PerToken => Some(x.abs().amax([-1].as_slice(), true).clamp_min(1e-12)),
+        };
+        let input = match &row_scale {
+            Some(s) => x / s,
+            None => x.shallow_clone(),
+        };
+        let out = input.fbgemm_linear_int8_weight_fp32_activation(
             &self.weight,
             &self.packed,
             &self.col_offsets,
             Scalar::float(1.0),
             Scalar::int(0),
             &self.zeros,
-        ) * &self.scale
-            + &self.bias
+        );
+        let out = match &row_scale {
+            Some(s) => out * s,
+            None => out,
+        };
+        out * &self.scale + &self.bias
     }
 }
 
@@ -116,17 +152,20 @@ pub fn float_var(vars: &HashMap<String, Tensor>, name: &str) -> anyhow::Result<T
 impl Int8Bert {
     /// Builds it from a float model's variables: rust-bert's `BertModel`
     /// names under `prefix` (`bert` for the taggers, `embedder` and
-    /// `cross.bert` for the stance networks).
+    /// `cross.bert` for the stance networks), its activations quantized
+    /// as `activations` says.
     pub fn new(
         vars: &HashMap<String, Tensor>,
         prefix: &str,
         config: &BertConfig,
+        activations: Activations,
     ) -> anyhow::Result<Int8Bert> {
         let get = |name: &str| float_var(vars, &format!("{prefix}.{name}"));
         let linear = |name: &str| -> anyhow::Result<QuantizedLinear> {
             Ok(QuantizedLinear::new(
                 &get(&format!("{name}.weight"))?,
                 &get(&format!("{name}.bias"))?,
+                activations,
             ))
         };
         let norm = |name: &str| -> anyhow::Result<LayerNorm> {
@@ -150,7 +189,7 @@ impl Int8Bert {
                     ))
                 };
                 Ok(Layer {
-                    qkv: QuantizedLinear::new(&cat("weight")?, &cat("bias")?),
+                    qkv: QuantizedLinear::new(&cat("weight")?, &cat("bias")?, activations),
                     attention_out: linear(&format!("{p}.attention.output.dense"))?,
                     attention_norm: norm(&format!("{p}.attention.output.LayerNorm"))?,
                     intermediate: linear(&format!("{p}.intermediate.dense"))?,

@@ -86,7 +86,7 @@ impl Default for Topics {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ModelSettings {
-    /// Stance model directory; empty: the model that ships in `models/stance`.
+    /// Stance model directory; empty: the model that ships in `models/stance-fast`.
     pub path: Option<PathBuf>,
     /// Attribution tagger directory; empty: the one that ships in
     /// `models/attribution`.

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
-use stancewire_model::int8::Int8Bert;
+use stancewire_model::int8::{Activations, Int8Bert};
 use tch::{nn, nn::Module, Kind, Tensor};
 
 use super::encode::mean_pool;
@@ -48,8 +48,9 @@ impl Encoder {
         vs: &nn::VarStore,
         prefix: &str,
         config: &BertConfig,
+        activations: Activations,
     ) -> anyhow::Result<()> {
-        self.int8 = Some(Int8Bert::new(&vs.variables(), prefix, config)?);
+        self.int8 = Some(Int8Bert::new(&vs.variables(), prefix, config, activations)?);
         Ok(())
     }
 
@@ -95,8 +96,13 @@ impl Embedder {
     }
 
     /// Runs int8 from now on (weights from `vs`, where it was built).
-    pub fn quantize(&mut self, vs: &nn::VarStore, config: &BertConfig) -> anyhow::Result<()> {
-        self.bert.quantize(vs, EMBEDDER, config)
+    pub fn quantize(
+        &mut self,
+        vs: &nn::VarStore,
+        config: &BertConfig,
+        activations: Activations,
+    ) -> anyhow::Result<()> {
+        self.bert.quantize(vs, EMBEDDER, config, activations)
     }
 
     pub fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor) -> Tensor {
@@ -174,8 +180,14 @@ impl CrossNet {
     }
 
     /// Runs int8 from now on (weights from `vs`, where it was built).
-    pub fn quantize(&mut self, vs: &nn::VarStore, config: &BertConfig) -> anyhow::Result<()> {
-        self.bert.quantize(vs, &format!("{CROSS}.bert"), config)
+    pub fn quantize(
+        &mut self,
+        vs: &nn::VarStore,
+        config: &BertConfig,
+        activations: Activations,
+    ) -> anyhow::Result<()> {
+        self.bert
+            .quantize(vs, &format!("{CROSS}.bert"), config, activations)
     }
 
     pub fn forward_t(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
