@@ -42,27 +42,6 @@ impl RuntimeArgs {
     }
 }
 
-/// Which of stance-detection's models a command runs, where not the
-/// shipped ones (to compare a model in training with the shipped one).
-#[derive(clap::Args, Clone)]
-struct StanceModelArgs {
-    /// Stance model directory (default: the service's, models/stance-fast).
-    #[arg(long)]
-    stance_model: Option<PathBuf>,
-    /// Statement-stance model directory (default: models/statement-stance).
-    #[arg(long)]
-    statement_model: Option<PathBuf>,
-}
-
-impl StanceModelArgs {
-    fn paths(&self) -> quotes::ModelPaths {
-        quotes::ModelPaths {
-            stance: self.stance_model.clone(),
-            statement: self.statement_model.clone(),
-        }
-    }
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Score the NER model on a CoNLL-format file (conlleval rules: exact
@@ -110,7 +89,7 @@ enum Command {
         #[arg(long)]
         profile: bool,
         #[command(flatten)]
-        models: StanceModelArgs,
+        models: quotes::ModelPaths,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
@@ -127,7 +106,7 @@ enum Command {
         #[arg(long)]
         details: bool,
         #[command(flatten)]
-        models: StanceModelArgs,
+        models: quotes::ModelPaths,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
@@ -253,7 +232,7 @@ fn main() -> anyhow::Result<()> {
             models,
             runtime,
         } => {
-            let pipeline = quotes::Pipeline::load(&runtime.runtime(16), &models.paths())?;
+            let pipeline = quotes::Pipeline::load(&runtime.runtime(16), &models)?;
             let bar = stancewire_model::progress::bar(files.len() as u64, "files");
             let started = std::time::Instant::now();
             for file in &files {
@@ -277,7 +256,7 @@ fn main() -> anyhow::Result<()> {
                 source_stances::read(&data.unwrap_or_else(source_stances::default_path))?;
             let texts = source_stances::texts(&judgments, &shared)?;
             source_stances::validate(&judgments, &texts)?;
-            let pipeline = quotes::Pipeline::load(&runtime.runtime(16), &models.paths())?;
+            let pipeline = quotes::Pipeline::load(&runtime.runtime(16), &models)?;
             let outcomes = source_stances::evaluate(&pipeline, &judgments, &texts)?;
             if details {
                 for o in &outcomes {

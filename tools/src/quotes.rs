@@ -82,10 +82,15 @@ pub struct Stance {
     pub evidence_end: Option<usize>,
 }
 
-/// stance-detection's model directories where not the shipped ones.
-#[derive(Debug, Clone, Default)]
+/// stance-detection's model directories where not the shipped ones (to
+/// compare a model in training with the shipped one).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ModelPaths {
+    /// Stance model directory (default: the service's, models/stance-fast).
+    #[arg(long = "stance-model")]
     pub stance: Option<PathBuf>,
+    /// Statement-stance model directory (default: models/statement-stance).
+    #[arg(long = "statement-model")]
     pub statement: Option<PathBuf>,
 }
 

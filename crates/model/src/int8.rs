@@ -77,29 +77,28 @@ impl QuantizedLinear {
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
-        // Per token: each row scaled to ±1 before the multiply (so fbgemm's
-        // one scale fits every row) and scaled back after.
-        let row_scale = match self.activations {
-            Activations::PerPass => None,
-            Activations::PerToken => Some(x.abs().amax([-1].as_slice(), true).clamp_min(1e-12)),
-        };
-        let input = match &row_scale {
-            Some(s) => x / s,
-            None => x.shallow_clone(),
-        };
-        let out = input.fbgemm_linear_int8_weight_fp32_activation(
+        match self.activations {
+            Activations::PerPass => self.multiply(x) * &self.scale + &self.bias,
+            // Each row scaled to ±1 before the multiply (so fbgemm's one
+            // scale fits every row) and scaled back after.
+            Activations::PerToken => {
+                let rows = x.abs().amax([-1].as_slice(), true).clamp_min(1e-12);
+                self.multiply(&(x / &rows)) * rows * &self.scale + &self.bias
+            }
+        }
+    }
+
+    /// fbgemm's int8 product of `x` with the rows as quantized (before the
+    /// per-row weight scales and the bias).
+    fn multiply(&self, x: &Tensor) -> Tensor {
+        x.fbgemm_linear_int8_weight_fp32_activation(
             &self.weight,
             &self.packed,
             &self.col_offsets,
             Scalar::float(1.0),
             Scalar::int(0),
             &self.zeros,
-        );
-        let out = match &row_scale {
-            Some(s) => out * s,
-            None => out,
-        };
-        out * &self.scale + &self.bias
+        )
     }
 }
 

@@ -27,9 +27,7 @@ use anyhow::Context;
 use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
-use stancewire_model::{
-    batching::in_passes, int8::Activations, load_weights, models_dir, Precision, Runtime,
-};
+use stancewire_model::{batching::in_passes, load_weights, models_dir, Precision, Runtime};
 use tch::{nn, Device, Kind, Tensor};
 
 use encode::{Encoded, TextEncoder};
@@ -347,12 +345,8 @@ impl StanceModel {
         let precision = runtime.precision.resolve();
         let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;
         if precision == Precision::Int8 {
-            // Each token quantized on its own range: one scale a pass cost
-            // the 3-layer cross-encoder half a point of FNC-1 dev, and the
-            // embedder's passes mix datelines with long sentences
-            // (`stancewire_model::int8`).
-            embedder.quantize(&vs, &config, Activations::PerToken)?;
-            cross.quantize(&vs, &cross_config, Activations::PerToken)?;
+            embedder.quantize(&vs, &config)?;
+            cross.quantize(&vs, &cross_config)?;
         }
         Ok(StanceModel {
             _vs: vs,

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rust_bert::bert::BertConfig;
 use rust_bert::Config;
-use stancewire_model::{int8::Activations, load_weights, models_dir, Precision, Runtime};
+use stancewire_model::{load_weights, models_dir, Precision, Runtime};
 use tch::{nn, Device};
 
 use super::classify_with;
@@ -45,8 +45,7 @@ impl StatementModel {
         let precision = runtime.precision.resolve();
         let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;
         if precision == Precision::Int8 {
-            // As the stance model's networks (`StanceModel::load`).
-            cross.quantize(&vs, &config, Activations::PerToken)?;
+            cross.quantize(&vs, &config)?;
         }
         Ok(StatementModel {
             _vs: vs,
