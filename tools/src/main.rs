@@ -75,6 +75,9 @@ enum Command {
     /// Train the statement-stance model (the stance cross-encoder, fine-tuned
     /// on Emergent to read one statement against a claim).
     StatementStanceTrain(Box<stance::statement_train::TrainArgs>),
+    /// Distil the stance model's sentence embedder into fewer layers (the
+    /// relatedness MLP and cross-encoder stay the teacher model's).
+    EmbedderDistil(Box<stance::embedder_distil::DistilArgs>),
     /// Train the attribution tagger on PolNeAR.
     AttributionTrain(Box<attribution::train::TrainArgs>),
     /// Who said what in text files (the headline on the first line): each
@@ -226,6 +229,7 @@ fn main() -> anyhow::Result<()> {
         Command::StanceTrain(args) => stance::train::run(&args),
         Command::AttributionTrain(args) => attribution::train::run(&args),
         Command::StatementStanceTrain(args) => stance::statement_train::run(&args),
+        Command::EmbedderDistil(args) => stance::embedder_distil::run(&args),
         Command::Quotes {
             files,
             profile,

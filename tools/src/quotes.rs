@@ -92,6 +92,9 @@ pub struct ModelPaths {
     /// Statement-stance model directory (default: models/statement-stance).
     #[arg(long = "statement-model")]
     pub statement: Option<PathBuf>,
+    /// Attribution tagger directory (default: models/attribution).
+    #[arg(long = "attribution-model")]
+    pub attribution: Option<PathBuf>,
 }
 
 impl Pipeline {
@@ -109,6 +112,7 @@ impl Pipeline {
         let mut stance_config = StanceConfig::default();
         stance_config.model.path = paths.stance.clone();
         stance_config.model.statement_path = paths.statement.clone();
+        stance_config.model.attribution_path = paths.attribution.clone();
         stance_config.model.runtime = Runtime {
             batch_size: stance_config.model.runtime.batch_size,
             ..runtime.clone()

@@ -18,7 +18,8 @@ pub const HEAD_GROUP: usize = 1;
 /// the encoder and the head (parameter groups `ENCODER_GROUP`, `HEAD_GROUP`).
 pub struct Schedule {
     lr: f64,
-    head_lr: f64,
+    /// None: the model has no head group (all its parameters are encoder).
+    head_lr: Option<f64>,
     warmup: f64,
     total: f64,
 }
@@ -26,10 +27,18 @@ pub struct Schedule {
 impl Schedule {
     /// `warmup` is the share of `total_steps` spent warming up.
     pub fn new(lr: f64, head_lr: f64, warmup: f64, total_steps: usize) -> Schedule {
+        Schedule {
+            head_lr: Some(head_lr),
+            ..Schedule::encoder_only(lr, warmup, total_steps)
+        }
+    }
+
+    /// A schedule for a model without a head (one parameter group).
+    pub fn encoder_only(lr: f64, warmup: f64, total_steps: usize) -> Schedule {
         let total = total_steps as f64;
         Schedule {
             lr,
-            head_lr,
+            head_lr: None,
             warmup: (total * warmup).max(1.0),
             total,
         }
@@ -48,7 +57,9 @@ impl Schedule {
     fn apply(&self, opt: &mut nn::Optimizer, step: usize) {
         let f = self.factor(step);
         opt.set_lr_group(ENCODER_GROUP, self.lr * f);
-        opt.set_lr_group(HEAD_GROUP, self.head_lr * f);
+        if let Some(head_lr) = self.head_lr {
+            opt.set_lr_group(HEAD_GROUP, head_lr * f);
+        }
     }
 }
 

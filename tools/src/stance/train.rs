@@ -154,7 +154,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         },
     };
     let mut embed_vs = nn::VarStore::new(Device::Cpu);
-    let embedder = Embedder::new(&(embed_vs.root() / net::EMBEDDER), &config);
+    let embedder = Embedder::new(
+        &(embed_vs.root() / net::EMBEDDER),
+        &settings.embedder_config(&config),
+    );
     let mut relate_vs = nn::VarStore::new(Device::Cpu);
     let mut relate = RelateNet::new(&(relate_vs.root() / net::RELATE));
     let mut cross_vs = nn::VarStore::new(Device::Cpu);

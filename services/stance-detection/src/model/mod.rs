@@ -37,8 +37,8 @@ pub use statement::StatementModel;
 use text::Bag;
 
 /// The model stance-detection runs unless configured otherwise: the
-/// cross-encoder distilled to 3 layers (`models/stance-fast`); its teacher,
-/// `models/stance`, ships beside it.
+/// cross-encoder and the sentence embedder each distilled to 3 layers
+/// (`models/stance-fast`); their teacher, `models/stance`, ships beside it.
 pub fn shipped_dir() -> PathBuf {
     models_dir().join("stance-fast")
 }
@@ -58,6 +58,11 @@ pub struct InputSettings {
     /// embedder (a student distilled from a deeper one); absent: as many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_layers: Option<usize>,
+    /// Encoder layers of the sentence embedder, where it has fewer than the
+    /// model's config (a student distilled from all-MiniLM-L6-v2's
+    /// embeddings); absent: as many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedder_layers: Option<usize>,
 }
 
 impl InputSettings {
@@ -69,6 +74,15 @@ impl InputSettings {
         }
         cross
     }
+
+    /// The sentence embedder's `BertConfig`: the model's, with its own depth.
+    pub fn embedder_config(&self, config: &BertConfig) -> BertConfig {
+        let mut embedder = config.clone();
+        if let Some(layers) = self.embedder_layers {
+            embedder.num_hidden_layers = layers as i64;
+        }
+        embedder
+    }
 }
 
 impl Default for InputSettings {
@@ -79,6 +93,7 @@ impl Default for InputSettings {
             evidence_sentences: 4,
             pair_pieces: 160,
             cross_layers: None,
+            embedder_layers: None,
         }
     }
 }
@@ -338,14 +353,15 @@ impl StanceModel {
         )?;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let root = vs.root();
-        let mut embedder = Embedder::new(&(&root / net::EMBEDDER), &config);
+        let embedder_config = settings.embedder_config(&config);
+        let mut embedder = Embedder::new(&(&root / net::EMBEDDER), &embedder_config);
         let relate = RelateNet::new(&(&root / net::RELATE));
         let cross_config = settings.cross_config(&config);
         let mut cross = CrossNet::new(&(&root / net::CROSS), &cross_config);
         let precision = runtime.precision.resolve();
         let hash = load_weights(&mut vs, &dir.join("model.safetensors"), precision)?;
         if precision == Precision::Int8 {
-            embedder.quantize(&vs, &config)?;
+            embedder.quantize(&vs, &embedder_config)?;
             cross.quantize(&vs, &cross_config)?;
         }
         Ok(StanceModel {

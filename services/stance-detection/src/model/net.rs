@@ -2,7 +2,9 @@
 //! three prefixes:
 //!
 //! * `embedder`: all-MiniLM-L6-v2 as it was trained (mean-pooled sentence
-//!   embeddings), frozen; it finds the body sentences about a claim;
+//!   embeddings), frozen, or a shallower student distilled from it
+//!   (`InputSettings::embedder_layers`); it finds the body sentences about
+//!   a claim;
 //! * `relate`: a small MLP over lexical and embedding overlap features that
 //!   says whether a body is about a claim at all (FNC-1's first stage);
 //! * `cross`: MiniLM fine-tuned as a cross-encoder over (claim, evidence
