@@ -132,6 +132,37 @@ pub fn distillation_loss(student: &Tensor, teacher: &Tensor, temperature: f64) -
     s.kl_div(&t, tch::Reduction::Sum, true) * (temperature * temperature / rows)
 }
 
+/// Where a resumable run stands (`DIR/state.json`, written after each
+/// epoch by [`write_state`]): as the last finished epoch left it when
+/// `resume`, else fresh.
+pub fn read_state<S: serde::de::DeserializeOwned + Default>(
+    dir: &Path,
+    resume: bool,
+) -> anyhow::Result<S> {
+    let path = dir.join("state.json");
+    if resume && path.exists() {
+        Ok(serde_json::from_slice(&std::fs::read(&path)?)?)
+    } else {
+        Ok(S::default())
+    }
+}
+
+/// Records where the run stands after an epoch, for [`read_state`].
+pub fn write_state(dir: &Path, state: &impl Serialize) -> anyhow::Result<()> {
+    std::fs::write(dir.join("state.json"), serde_json::to_vec_pretty(state)?)?;
+    Ok(())
+}
+
+/// Loads the weights `epoch` (the last finished one) left in `checkpoint`
+/// into `vs`, to go on from there.
+pub fn resume(vs: &mut nn::VarStore, checkpoint: &Path, epoch: usize) -> anyhow::Result<()> {
+    use anyhow::Context;
+    vs.load(checkpoint)
+        .with_context(|| format!("resuming from {}", checkpoint.display()))?;
+    tracing::info!(epoch, "resumed (optimizer moments start afresh)");
+    Ok(())
+}
+
 /// Appends one epoch's record to `DIR/log.jsonl`.
 pub fn append_log(dir: &Path, log: &impl Serialize) -> anyhow::Result<()> {
     use std::io::Write;

@@ -11,7 +11,6 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
 use rand::{rngs::StdRng, SeedableRng};
 use rust_bert::bert::BertConfig;
 use serde::{Deserialize, Serialize};
@@ -143,21 +142,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         None => net::init_from_base(&vs, &args.base.join("model.safetensors"))?,
     }
 
-    let state_path = args.checkpoints.join("state.json");
-    let mut state: State = if args.resume && state_path.exists() {
-        serde_json::from_slice(&std::fs::read(&state_path)?)?
-    } else {
-        State::default()
-    };
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         let last = checkpoint(&args.checkpoints, start_epoch);
-        vs.load(&last)
-            .with_context(|| format!("resuming from {}", last.display()))?;
-        tracing::info!(
-            epoch = start_epoch,
-            "resumed (optimizer moments start afresh)"
-        );
+        fine_tune::resume(&mut vs, &last, start_epoch)?;
     }
 
     let mut opt = nn::AdamW::default()
@@ -200,7 +189,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             tracing::info!(epoch, dev_mean_f1, out = %args.out.display(), "new best model exported");
         }
         state.history.push(log);
-        std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+        fine_tune::write_state(&args.checkpoints, &state)?;
     }
     Ok(())
 }

@@ -149,21 +149,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
     };
 
-    let state_path = args.checkpoints.join("state.json");
-    let mut state: State = if args.resume && state_path.exists() {
-        serde_json::from_slice(&std::fs::read(&state_path)?)?
-    } else {
-        State::default()
-    };
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         let last = checkpoint(&args.checkpoints, start_epoch);
-        vs.load(&last)
-            .with_context(|| format!("resuming from {}", last.display()))?;
-        tracing::info!(
-            epoch = start_epoch,
-            "resumed (optimizer moments start afresh)"
-        );
+        fine_tune::resume(&mut vs, &last, start_epoch)?;
     }
 
     let mut opt = nn::AdamW::default()
@@ -218,7 +208,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             tracing::info!(epoch, dev_f1 = log.dev_f1, out = %args.out.display(), "new best model exported");
         }
         state.history.push(log);
-        std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+        fine_tune::write_state(&args.checkpoints, &state)?;
     }
     Ok(())
 }

@@ -41,8 +41,9 @@ use super::{eval, fnc};
 #[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct DistilArgs {
     /// The stance model whose embedder is distilled (its relatedness MLP and
-    /// cross-encoder are kept as they are).
-    #[arg(long, default_value = "models/stance-fast")]
+    /// cross-encoder are kept as they are): one with the 6-layer embedder,
+    /// `models/stance` or a cross-encoder student of it.
+    #[arg(long)]
     pub teacher: PathBuf,
     /// Encoder layers of the student embedder (the teacher's bottom layers).
     #[arg(long, default_value_t = 3)]
@@ -175,22 +176,11 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
     );
     load(&mut student_vs, &weights)?;
 
-    let state_path = args.checkpoints.join("state.json");
-    let mut state: State = if args.resume && state_path.exists() {
-        serde_json::from_slice(&std::fs::read(&state_path)?)?
-    } else {
-        State::default()
-    };
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         let last = checkpoint(&args.checkpoints, start_epoch);
-        student_vs
-            .load(&last)
-            .with_context(|| format!("resuming from {}", last.display()))?;
-        tracing::info!(
-            epoch = start_epoch,
-            "resumed (optimizer moments start afresh)"
-        );
+        fine_tune::resume(&mut student_vs, &last, start_epoch)?;
     } else {
         let log = score(0, 0.0, &student, &dev, &dev_target, Instant::now());
         tracing::info!(?log, "the student before training");
@@ -233,7 +223,7 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
             tracing::info!(epoch, out = %args.out.display(), "new best model exported");
         }
         state.history.push(log);
-        std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+        fine_tune::write_state(&args.checkpoints, &state)?;
     }
     Ok(())
 }

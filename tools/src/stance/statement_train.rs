@@ -126,15 +126,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
     init_from_stance_model(&vs, &args.from.join("model.safetensors"))?;
 
-    let state_path = args.checkpoints.join("state.json");
-    let mut state: State = if args.resume && state_path.exists() {
-        serde_json::from_slice(&std::fs::read(&state_path)?)?
-    } else {
-        State::default()
-    };
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
-        vs.load(checkpoint(&args.checkpoints, start_epoch))?;
+        fine_tune::resume(
+            &mut vs,
+            &checkpoint(&args.checkpoints, start_epoch),
+            start_epoch,
+        )?;
     }
     let counts = (0..3)
         .map(|k| train.iter().filter(|i| i.label == k).count().max(1) as f32)
@@ -193,7 +192,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             tracing::info!(epoch, out = %args.out.display(), "new best model exported");
         }
         state.history.push(log);
-        std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+        fine_tune::write_state(&args.checkpoints, &state)?;
     }
     Ok(())
 }

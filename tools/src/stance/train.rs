@@ -24,7 +24,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
 use rand::{rngs::StdRng, SeedableRng};
 use rust_bert::bert::BertConfig;
 use rust_bert::Config;
@@ -213,22 +212,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(teacher) = &args.distil.teacher {
         teach(&mut items, teacher, &config, &args.checkpoints)?;
     }
-    let state_path = args.checkpoints.join("state.json");
-    let mut state: State = if args.resume && state_path.exists() {
-        serde_json::from_slice(&std::fs::read(&state_path)?)?
-    } else {
-        State::default()
-    };
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         let last = checkpoint(&args.checkpoints, start_epoch);
-        cross_vs
-            .load(&last)
-            .with_context(|| format!("resuming from {}", last.display()))?;
-        tracing::info!(
-            epoch = start_epoch,
-            "resumed (optimizer moments start afresh)"
-        );
+        fine_tune::resume(&mut cross_vs, &last, start_epoch)?;
     }
     let weights = class_weights(&items);
     tracing::info!(pairs = items.len(), weights = ?weights, "cross-encoder training pairs");
@@ -307,7 +295,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             tracing::info!(epoch, out = %args.out.display(), "new best model exported");
         }
         state.history.push(log);
-        std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+        fine_tune::write_state(&args.checkpoints, &state)?;
     }
     Ok(())
 }
