@@ -10,5 +10,6 @@ pub mod distil;
 pub mod extraction;
 pub mod ner;
 pub mod quotes;
+pub mod run_args;
 pub mod source_stances;
 pub mod stance;

@@ -28,6 +28,7 @@ use stancewire_model::tagger::{encode::Encoder, net, tag_windows, Shape};
 use stancewire_model::{batching::pad_rows, load_weights, Precision, Runtime};
 
 use crate::distil::DistilArgs;
+use crate::run_args::RunArgs;
 
 use super::conll;
 use super::eval::{self, LabelMap};
@@ -64,21 +65,11 @@ pub struct TrainArgs {
     /// Peak learning rate of the tag head.
     #[arg(long, default_value_t = 1e-3)]
     pub head_lr: f64,
-    /// Share of steps spent warming up (then linear decay to zero).
-    #[arg(long, default_value_t = 0.1)]
-    pub warmup: f64,
-    #[arg(long, default_value_t = 0.01)]
-    pub weight_decay: f64,
     #[arg(long, default_value_t = 128)]
     pub max_pieces: usize,
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
-    /// libtorch threads (0: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Continue from the last finished epoch in CHECKPOINTS.
-    #[arg(long)]
-    pub resume: bool,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,11 +98,11 @@ struct Item {
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Runtime {
-        threads: args.threads,
+        threads: args.run.threads,
         ..Default::default()
     }
     .apply();
-    tch::manual_seed(args.seed as i64);
+    tch::manual_seed(args.run.seed as i64);
     std::fs::create_dir_all(&args.checkpoints)?;
     let source = args.distil.source_dir();
     let encoder = Encoder::from_vocab(&source.join("vocab.txt"), args.max_pieces)?;
@@ -149,7 +140,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
     };
 
-    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         let last = checkpoint(&args.checkpoints, start_epoch);
@@ -157,19 +148,19 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
 
     let mut opt = nn::AdamW::default()
-        .wd(args.weight_decay)
+        .wd(args.run.weight_decay)
         .build(&vs, args.lr)?;
     let steps_per_epoch = items.len().div_ceil(args.batch_size);
     let schedule = Schedule::new(
         args.lr,
         args.head_lr,
-        args.warmup,
+        args.run.warmup,
         steps_per_epoch * args.epochs,
     );
 
     for epoch in start_epoch + 1..=args.epochs {
         let started = Instant::now();
-        let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(epoch as u64));
+        let mut rng = StdRng::seed_from_u64(args.run.seed.wrapping_add(epoch as u64));
         let batches =
             fine_tune::bucketed(items.iter().collect(), args.batch_size, &mut rng, |it| {
                 it.piece.ids.len()

@@ -36,6 +36,8 @@ use stancewire_stance_detection::model::{
 };
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
+use crate::run_args::RunArgs;
+
 use super::{eval, fnc};
 
 #[derive(Debug, Clone, Serialize, clap::Args)]
@@ -81,18 +83,9 @@ pub struct DistilArgs {
     pub batch_size: usize,
     #[arg(long, default_value_t = 1e-4)]
     pub lr: f64,
-    #[arg(long, default_value_t = 0.1)]
-    pub warmup: f64,
-    #[arg(long, default_value_t = 0.01)]
-    pub weight_decay: f64,
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
-    /// libtorch threads (0: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Continue from the last finished epoch in CHECKPOINTS.
-    #[arg(long)]
-    pub resume: bool,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,11 +119,11 @@ struct Dev {
 
 pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
     Runtime {
-        threads: args.threads,
+        threads: args.run.threads,
         ..Default::default()
     }
     .apply();
-    tch::manual_seed(args.seed as i64);
+    tch::manual_seed(args.run.seed as i64);
     std::fs::create_dir_all(&args.checkpoints)?;
     let config = BertConfig::from_file(args.teacher.join("config.json"));
     let settings: InputSettings =
@@ -176,7 +169,7 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
     );
     load(&mut student_vs, &weights)?;
 
-    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         let last = checkpoint(&args.checkpoints, start_epoch);
@@ -186,14 +179,14 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
         tracing::info!(?log, "the student before training");
     }
     let mut opt = nn::AdamW::default()
-        .wd(args.weight_decay)
+        .wd(args.run.weight_decay)
         .build(&student_vs, args.lr)?;
     let rows: Vec<usize> = (0..train.len()).collect();
     let steps_per_epoch = rows.len().div_ceil(args.batch_size);
-    let schedule = Schedule::encoder_only(args.lr, args.warmup, steps_per_epoch * args.epochs);
+    let schedule = Schedule::encoder_only(args.lr, args.run.warmup, steps_per_epoch * args.epochs);
     for epoch in start_epoch + 1..=args.epochs {
         let started = Instant::now();
-        let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(epoch as u64));
+        let mut rng = StdRng::seed_from_u64(args.run.seed.wrapping_add(epoch as u64));
         let batches = fine_tune::bucketed(rows.iter().collect(), args.batch_size, &mut rng, |&i| {
             train[i].ids.len()
         });
@@ -268,7 +261,7 @@ fn texts(args: &DistilArgs) -> anyhow::Result<(Vec<String>, (Vec<String>, Vec<(u
             .iter()
             .for_each(|s| keep(s, &mut train));
     }
-    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut rng = StdRng::seed_from_u64(args.run.seed);
     train.shuffle(&mut rng);
     train.truncate(args.max_sentences);
 

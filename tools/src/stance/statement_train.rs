@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::run_args::RunArgs;
 use anyhow::Context;
 use rand::{rngs::StdRng, SeedableRng};
 use rust_bert::bert::BertConfig;
@@ -58,19 +59,12 @@ pub struct TrainArgs {
     pub lr: f64,
     #[arg(long, default_value_t = 3e-4)]
     pub head_lr: f64,
-    #[arg(long, default_value_t = 0.1)]
-    pub warmup: f64,
-    #[arg(long, default_value_t = 0.01)]
-    pub weight_decay: f64,
     /// Most pieces of a (claim, statement) pair.
     #[arg(long, default_value_t = 128)]
     pub pair_pieces: usize,
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    #[arg(long)]
-    pub resume: bool,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub run: RunArgs,
 }
 
 /// One (claim, statement) pair: label 0 support, 1 deny, 2 comment.
@@ -97,11 +91,11 @@ struct State {
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Runtime {
-        threads: args.threads,
+        threads: args.run.threads,
         ..Default::default()
     }
     .apply();
-    tch::manual_seed(args.seed as i64);
+    tch::manual_seed(args.run.seed as i64);
     std::fs::create_dir_all(&args.checkpoints)?;
     let rows = emergent_rows(args)?;
     let encoder = TextEncoder::from_vocab(&args.from.join("vocab.txt"))?;
@@ -126,7 +120,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
     init_from_stance_model(&vs, &args.from.join("model.safetensors"))?;
 
-    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         fine_tune::resume(
@@ -141,18 +135,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let total: f32 = counts.iter().sum();
     let weights = Tensor::from_slice(&counts.iter().map(|c| total / (3.0 * c)).collect::<Vec<_>>());
     let mut opt = nn::AdamW::default()
-        .wd(args.weight_decay)
+        .wd(args.run.weight_decay)
         .build(&vs, args.lr)?;
     let steps_per_epoch = train.len().div_ceil(args.batch_size);
     let schedule = Schedule::new(
         args.lr,
         args.head_lr,
-        args.warmup,
+        args.run.warmup,
         steps_per_epoch * args.epochs,
     );
     for epoch in start_epoch + 1..=args.epochs {
         let started = Instant::now();
-        let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(epoch as u64));
+        let mut rng = StdRng::seed_from_u64(args.run.seed.wrapping_add(epoch as u64));
         let batches =
             fine_tune::bucketed(train.iter().collect(), args.batch_size, &mut rng, |it| {
                 it.input.ids.len()

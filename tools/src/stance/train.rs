@@ -39,6 +39,7 @@ use stancewire_stance_detection::model::{
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
 use crate::distil::DistilArgs;
+use crate::run_args::RunArgs;
 
 use super::eval::{self, Task};
 use super::fnc::{self, Dataset, Relation, Scores};
@@ -77,22 +78,13 @@ pub struct TrainArgs {
     /// Peak learning rate of its classifier head.
     #[arg(long, default_value_t = 1e-3)]
     pub head_lr: f64,
-    #[arg(long, default_value_t = 0.1)]
-    pub warmup: f64,
-    #[arg(long, default_value_t = 0.01)]
-    pub weight_decay: f64,
     /// Share of `discuss` training pairs kept each epoch (the majority class;
     /// fewer of them make epochs cheaper).
     #[arg(long, default_value_t = 1.0)]
     pub discuss_keep: f64,
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
-    /// libtorch threads (0: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Continue from the last finished epoch in CHECKPOINTS.
-    #[arg(long)]
-    pub resume: bool,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -114,11 +106,11 @@ struct State {
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Runtime {
-        threads: args.threads,
+        threads: args.run.threads,
         ..Default::default()
     }
     .apply();
-    tch::manual_seed(args.seed as i64);
+    tch::manual_seed(args.run.seed as i64);
     std::fs::create_dir_all(&args.checkpoints)?;
     let data = fnc::read_fnc(&args.bodies, &args.stances)?;
     let holdout = fnc::read_ids(&args.holdout)?;
@@ -203,7 +195,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 
     // 2. Stage one (a student keeps its teacher's).
     if args.distil.teacher.is_none() {
-        fit_relate(&mut relate, &relate_vs, &train, &bodies, &claims, args.seed)?;
+        fit_relate(
+            &mut relate,
+            &relate_vs,
+            &train,
+            &bodies,
+            &claims,
+            args.run.seed,
+        )?;
     }
     relate_vs.freeze();
 
@@ -212,7 +211,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(teacher) = &args.distil.teacher {
         teach(&mut items, teacher, &config, &args.checkpoints)?;
     }
-    let mut state: State = fine_tune::read_state(&args.checkpoints, args.resume)?;
+    let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
         let last = checkpoint(&args.checkpoints, start_epoch);
@@ -222,19 +221,19 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     tracing::info!(pairs = items.len(), weights = ?weights, "cross-encoder training pairs");
     let weights = Tensor::from_slice(&weights);
     let mut opt = nn::AdamW::default()
-        .wd(args.weight_decay)
+        .wd(args.run.weight_decay)
         .build(&cross_vs, args.lr)?;
     let per_epoch = epoch_items(&items, args.discuss_keep, &mut StdRng::seed_from_u64(0)).len();
     let steps_per_epoch = per_epoch.div_ceil(args.batch_size);
     let schedule = Schedule::new(
         args.lr,
         args.head_lr,
-        args.warmup,
+        args.run.warmup,
         steps_per_epoch * args.epochs,
     );
     for epoch in start_epoch + 1..=args.epochs {
         let started = Instant::now();
-        let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(epoch as u64));
+        let mut rng = StdRng::seed_from_u64(args.run.seed.wrapping_add(epoch as u64));
         let chosen = epoch_items(&items, args.discuss_keep, &mut rng);
         let batches =
             fine_tune::bucketed(chosen, args.batch_size, &mut rng, |it| it.input.ids.len());
