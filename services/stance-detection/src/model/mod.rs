@@ -118,6 +118,13 @@ pub struct Claim {
     bag: Bag,
 }
 
+impl Claim {
+    /// Share of this claim's content-word stems that `other` has.
+    pub fn word_coverage(&self, other: &Claim) -> f32 {
+        self.bag.coverage(&other.bag)
+    }
+}
+
 impl Clone for Claim {
     /// Shares the embedding's storage (it is never written).
     fn clone(&self) -> Claim {
