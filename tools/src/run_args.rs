@@ -3,7 +3,10 @@
 //! struct, flattened into each command's arguments (and into the settings
 //! each writes to `training.json`, under the same keys as before).
 
+use std::path::Path;
+
 use serde::Serialize;
+use stancewire_model::Runtime;
 
 #[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct RunArgs {
@@ -20,4 +23,19 @@ pub struct RunArgs {
     /// Continue from the last finished epoch in CHECKPOINTS.
     #[arg(long)]
     pub resume: bool,
+}
+
+impl RunArgs {
+    /// Sets libtorch's threads and seed, and makes the checkpoint folder:
+    /// what every training run does first.
+    pub fn begin(&self, checkpoints: &Path) -> anyhow::Result<()> {
+        Runtime {
+            threads: self.threads,
+            ..Default::default()
+        }
+        .apply();
+        tch::manual_seed(self.seed as i64);
+        std::fs::create_dir_all(checkpoints)?;
+        Ok(())
+    }
 }

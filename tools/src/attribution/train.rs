@@ -14,9 +14,9 @@ use std::time::Instant;
 use rand::{rngs::StdRng, SeedableRng};
 use rust_bert::bert::BertConfig;
 use serde::{Deserialize, Serialize};
+use stancewire_model::batching::pad_rows;
 use stancewire_model::fine_tune::{self, Schedule};
 use stancewire_model::tagger::{encode::Encoder, encode::Piece, net, tag_windows, Shape};
-use stancewire_model::{batching::pad_rows, Runtime};
 use stancewire_stance_detection::attribution::{
     labels::{self, Layer, LABELS, PER_LAYER},
     model::{decode, spans, WordTags, MAX_PIECES},
@@ -99,13 +99,7 @@ struct Item {
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    Runtime {
-        threads: args.run.threads,
-        ..Default::default()
-    }
-    .apply();
-    tch::manual_seed(args.run.seed as i64);
-    std::fs::create_dir_all(&args.checkpoints)?;
+    args.run.begin(&args.checkpoints)?;
     let vocab = args.base.join("vocab.txt");
     let encoder = Encoder::from_vocab(&vocab, args.max_pieces)?;
     let mut train = polnear::read_split(&args.train)?;

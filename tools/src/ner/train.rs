@@ -25,7 +25,7 @@ use rust_bert::{bert::BertConfig, Config};
 use stancewire_entity_recognition::model::{self, labels};
 use stancewire_model::fine_tune::{self, Schedule};
 use stancewire_model::tagger::{encode::Encoder, net, tag_windows, Shape};
-use stancewire_model::{batching::pad_rows, load_weights, Precision, Runtime};
+use stancewire_model::{batching::pad_rows, load_weights, Precision};
 
 use crate::distil::DistilArgs;
 use crate::run_args::RunArgs;
@@ -97,13 +97,7 @@ struct Item {
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    Runtime {
-        threads: args.run.threads,
-        ..Default::default()
-    }
-    .apply();
-    tch::manual_seed(args.run.seed as i64);
-    std::fs::create_dir_all(&args.checkpoints)?;
+    args.run.begin(&args.checkpoints)?;
     let source = args.distil.source_dir();
     let encoder = Encoder::from_vocab(&source.join("vocab.txt"), args.max_pieces)?;
     let train = conll::read(&args.train)?;

@@ -28,7 +28,6 @@ use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
 use stancewire_model::fine_tune::{self, Schedule};
-use stancewire_model::Runtime;
 use stancewire_stance_detection::model::{
     encode::{pad, Encoded, TextEncoder},
     net::{self, CrossNet, Embedder, RelateNet},
@@ -50,16 +49,9 @@ pub struct DistilArgs {
     /// Encoder layers of the student embedder (the teacher's bottom layers).
     #[arg(long, default_value_t = 3)]
     pub layers: usize,
-    #[arg(long, default_value = "../shared/data/fnc-1/train_bodies.csv")]
-    pub bodies: PathBuf,
-    #[arg(long, default_value = "../shared/data/fnc-1/train_stances.csv")]
-    pub stances: PathBuf,
-    /// FNC-1 body ids held out as dev: never trained on, scored on.
-    #[arg(
-        long,
-        default_value = "../shared/data/fnc-1/talos_holdout_body_ids.txt"
-    )]
-    pub holdout: PathBuf,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub fnc: fnc::TrainFiles,
     /// The source-stance dev set: its FNC-1 bodies are not trained on either.
     #[arg(long, default_value = "tests/data/source-stances.jsonl")]
     pub source_stances: PathBuf,
@@ -118,13 +110,7 @@ struct Dev {
 }
 
 pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
-    Runtime {
-        threads: args.run.threads,
-        ..Default::default()
-    }
-    .apply();
-    tch::manual_seed(args.run.seed as i64);
-    std::fs::create_dir_all(&args.checkpoints)?;
+    args.run.begin(&args.checkpoints)?;
     let config = BertConfig::from_file(args.teacher.join("config.json"));
     let settings: InputSettings =
         serde_json::from_slice(&std::fs::read(args.teacher.join("stance.json"))?)?;
@@ -225,8 +211,8 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
 /// the dev sentences with their (claim, sentence) pairs.
 #[allow(clippy::type_complexity)]
 fn texts(args: &DistilArgs) -> anyhow::Result<(Vec<String>, (Vec<String>, Vec<(usize, usize)>))> {
-    let data = fnc::read_fnc(&args.bodies, &args.stances)?;
-    let holdout = fnc::read_ids(&args.holdout)?;
+    let data = fnc::read_fnc(&args.fnc.bodies, &args.fnc.stances)?;
+    let holdout = fnc::read_ids(&args.fnc.holdout)?;
     let judged = source_stance_bodies(&args.source_stances)?;
     let mut seen = BTreeSet::new();
     let mut train = Vec::new();

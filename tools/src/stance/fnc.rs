@@ -10,6 +10,22 @@ use anyhow::Context;
 use serde::Serialize;
 pub use stancewire_stance_detection::model::Relation;
 
+/// FNC-1's train files and the body-disjoint dev split held out of them:
+/// what every command that trains on FNC-1 reads.
+#[derive(Debug, Clone, Serialize, clap::Args)]
+pub struct TrainFiles {
+    #[arg(long, default_value = "../shared/data/fnc-1/train_bodies.csv")]
+    pub bodies: std::path::PathBuf,
+    #[arg(long, default_value = "../shared/data/fnc-1/train_stances.csv")]
+    pub stances: std::path::PathBuf,
+    /// Body ids held out as dev: never trained on, scored on.
+    #[arg(
+        long,
+        default_value = "../shared/data/fnc-1/talos_holdout_body_ids.txt"
+    )]
+    pub holdout: std::path::PathBuf,
+}
+
 /// One labelled (claim, text) pair.
 #[derive(Debug, Clone)]
 pub struct Pair {

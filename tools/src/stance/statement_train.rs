@@ -23,7 +23,7 @@ use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
 use stancewire_model::fine_tune::{self, Schedule};
-use stancewire_model::{load_weights, Precision, Runtime};
+use stancewire_model::{load_weights, Precision};
 use stancewire_stance_detection::model::{
     classify_with,
     encode::{pad, Encoded, TextEncoder},
@@ -90,13 +90,7 @@ struct State {
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    Runtime {
-        threads: args.run.threads,
-        ..Default::default()
-    }
-    .apply();
-    tch::manual_seed(args.run.seed as i64);
-    std::fs::create_dir_all(&args.checkpoints)?;
+    args.run.begin(&args.checkpoints)?;
     let rows = emergent_rows(args)?;
     let encoder = TextEncoder::from_vocab(&args.from.join("vocab.txt"))?;
     // Claim-disjoint: every tenth claim (by id hash) is dev.

@@ -29,7 +29,6 @@ use rust_bert::bert::BertConfig;
 use rust_bert::Config;
 use serde::{Deserialize, Serialize};
 use stancewire_model::fine_tune::{self, Schedule};
-use stancewire_model::Runtime;
 use stancewire_stance_detection::model::{
     self,
     encode::{pad, Encoded, TextEncoder},
@@ -46,16 +45,9 @@ use super::fnc::{self, Dataset, Relation, Scores};
 
 #[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct TrainArgs {
-    #[arg(long, default_value = "../shared/data/fnc-1/train_bodies.csv")]
-    pub bodies: PathBuf,
-    #[arg(long, default_value = "../shared/data/fnc-1/train_stances.csv")]
-    pub stances: PathBuf,
-    /// Body ids held out as dev: never trained on.
-    #[arg(
-        long,
-        default_value = "../shared/data/fnc-1/talos_holdout_body_ids.txt"
-    )]
-    pub holdout: PathBuf,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub fnc: fnc::TrainFiles,
     /// With `--teacher` (a trained stance model directory), only the
     /// cross-encoder is distilled; the other two networks are the teacher's.
     #[command(flatten)]
@@ -105,15 +97,9 @@ struct State {
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    Runtime {
-        threads: args.run.threads,
-        ..Default::default()
-    }
-    .apply();
-    tch::manual_seed(args.run.seed as i64);
-    std::fs::create_dir_all(&args.checkpoints)?;
-    let data = fnc::read_fnc(&args.bodies, &args.stances)?;
-    let holdout = fnc::read_ids(&args.holdout)?;
+    args.run.begin(&args.checkpoints)?;
+    let data = fnc::read_fnc(&args.fnc.bodies, &args.fnc.stances)?;
+    let holdout = fnc::read_ids(&args.fnc.holdout)?;
     let all_bodies = data.bodies.clone();
     let train = Dataset {
         bodies: all_bodies.clone(),
