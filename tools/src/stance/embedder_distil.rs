@@ -37,6 +37,7 @@ use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
 use crate::run_args::RunArgs;
 
+use super::train::load_teacher;
 use super::{eval, fnc};
 
 #[derive(Debug, Clone, Serialize, clap::Args)]
@@ -137,7 +138,7 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
 
     let mut teacher_vs = nn::VarStore::new(Device::Cpu);
     let teacher = Embedder::new(&(teacher_vs.root() / net::EMBEDDER), &config);
-    load(&mut teacher_vs, &weights)?;
+    load_teacher(&mut teacher_vs, &weights)?;
     let target = cached(&args.checkpoints.join("teacher.safetensors"), || {
         embed(&teacher, &train, "teacher")
     })?;
@@ -153,7 +154,7 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
         &(student_vs.root() / net::EMBEDDER),
         &student_config.embedder_config(&config),
     );
-    load(&mut student_vs, &weights)?;
+    load_teacher(&mut student_vs, &weights)?;
 
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
@@ -298,14 +299,6 @@ fn source_stance_bodies(path: &Path) -> anyhow::Result<BTreeSet<String>> {
     Ok(ids)
 }
 
-/// Loads the `embedder.*` weights of `weights` that `vs` has, in float32.
-fn load(vs: &mut nn::VarStore, weights: &Path) -> anyhow::Result<()> {
-    let missing = vs.load_partial(weights)?;
-    anyhow::ensure!(missing.is_empty(), "the teacher lacks {missing:?}");
-    vs.float();
-    Ok(())
-}
-
 /// Unit embeddings of `texts`, `[n, hidden]`, without gradients.
 fn embed(embedder: &Embedder, texts: &[Encoded], what: &str) -> Tensor {
     let bar = stancewire_model::progress::bar(texts.len() as u64, what);
@@ -398,8 +391,7 @@ fn export(
     let mut rest = nn::VarStore::new(Device::Cpu);
     let _relate = RelateNet::new(&(rest.root() / net::RELATE));
     let _cross = CrossNet::new(&(rest.root() / net::CROSS), &settings.cross_config(config));
-    let missing = rest.load_partial(args.teacher.join("model.safetensors"))?;
-    anyhow::ensure!(missing.is_empty(), "the teacher lacks {missing:?}");
+    load_teacher(&mut rest, &args.teacher.join("model.safetensors"))?;
     stancewire_model::weights::export(
         &args.out,
         &[student, &rest],

@@ -152,11 +152,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             // The student's layers are named as the teacher's bottom ones.
             let weights = teacher.join("model.safetensors");
             for vs in [&mut embed_vs, &mut relate_vs, &mut cross_vs] {
-                let missing = vs.load_partial(&weights)?;
-                anyhow::ensure!(missing.is_empty(), "the teacher lacks {missing:?}");
-                // Loading takes the file's half precision; train in float32
-                // (half-precision matrix products crawl on CPUs).
-                vs.float();
+                load_teacher(vs, &weights)?;
             }
         }
     }
@@ -496,9 +492,7 @@ fn teach(
         None => {
             let mut vs = nn::VarStore::new(Device::Cpu);
             let net = CrossNet::new(&(vs.root() / net::CROSS), config);
-            let missing = vs.load_partial(teacher.join("model.safetensors"))?;
-            anyhow::ensure!(missing.is_empty(), "the teacher lacks {missing:?}");
-            vs.float();
+            load_teacher(&mut vs, &teacher.join("model.safetensors"))?;
             vs.freeze();
             let inputs: Vec<Encoded> = items.iter().map(|it| it.input.clone()).collect();
             let started = Instant::now();
@@ -516,6 +510,16 @@ fn teach(
     for (it, row) in items.iter_mut().zip(flat.chunks(3)) {
         it.teacher.copy_from_slice(row);
     }
+    Ok(())
+}
+
+/// Loads every variable of `vs` from a teacher's `weights`, in float32:
+/// loading takes the file's half precision, and half-precision matrix
+/// products crawl on CPUs.
+pub(super) fn load_teacher(vs: &mut nn::VarStore, weights: &Path) -> anyhow::Result<()> {
+    let missing = vs.load_partial(weights)?;
+    anyhow::ensure!(missing.is_empty(), "the teacher lacks {missing:?}");
+    vs.float();
     Ok(())
 }
 

@@ -68,21 +68,22 @@ pub struct InputSettings {
 impl InputSettings {
     /// The cross-encoder's `BertConfig`: the model's, with its own depth.
     pub fn cross_config(&self, config: &BertConfig) -> BertConfig {
-        let mut cross = config.clone();
-        if let Some(layers) = self.cross_layers {
-            cross.num_hidden_layers = layers as i64;
-        }
-        cross
+        with_layers(config, self.cross_layers)
     }
 
     /// The sentence embedder's `BertConfig`: the model's, with its own depth.
     pub fn embedder_config(&self, config: &BertConfig) -> BertConfig {
-        let mut embedder = config.clone();
-        if let Some(layers) = self.embedder_layers {
-            embedder.num_hidden_layers = layers as i64;
-        }
-        embedder
+        with_layers(config, self.embedder_layers)
     }
+}
+
+/// `config` with `layers` encoder layers, where a network has its own depth.
+fn with_layers(config: &BertConfig, layers: Option<usize>) -> BertConfig {
+    let mut out = config.clone();
+    if let Some(layers) = layers {
+        out.num_hidden_layers = layers as i64;
+    }
+    out
 }
 
 impl Default for InputSettings {
