@@ -48,8 +48,9 @@ pub fn read(
         .map(|s| pair_key(&s.source_entity_id, &s.source_name, &s.claim_id))
         .collect();
     // Each pair is read with each of the statement's readings (`Statement::
-    // readings`); the surer sided reading is kept.
-    let mut pairs: Vec<(&Statement, usize, &str)> = Vec::new();
+    // readings`) against each of the claim's first sentences; the surest
+    // sided reading is kept.
+    let mut pairs: Vec<(&Statement, usize, &str, &str)> = Vec::new();
     for s in statements {
         for (c, claim) in claims.iter().enumerate() {
             if own.contains(&pair_key(&s.source_entity_id, &s.source_name, &claim.id)) {
@@ -57,7 +58,9 @@ pub fn read(
             }
             let linked = s.linked.contains(&claim.id);
             if linked || similarity(s, c).is_some_and(|x| x >= LINK_SIMILARITY) {
-                pairs.extend(s.readings.iter().map(|r| (s, c, r.as_str())));
+                for sentence in claim_sentences(&claim.text) {
+                    pairs.extend(s.readings.iter().map(|r| (s, c, sentence, r.as_str())));
+                }
             }
         }
     }
@@ -66,14 +69,15 @@ pub fn read(
     }
     let texts: Vec<(&str, &str)> = pairs
         .iter()
-        .map(|(_, c, said)| (first_sentence(&claims[*c].text), *said))
+        .map(|(_, _, claim, said)| (*claim, *said))
         .collect();
     let read = model.read(&texts);
     // Of a pair's readings, the one its cue states, then a verdict's, then
     // the surest: "denied the Reuters report" over a contradicting
     // sentence the model is surer of.
     let mut best: BTreeMap<String, ((bool, bool), v1::Stance)> = BTreeMap::new();
-    for ((s, c, _), p) in pairs.into_iter().zip(read) {
+    for ((s, c, claim, said), p) in pairs.into_iter().zip(read) {
+        tracing::debug!(source = %s.source_name, claim, said, support = p[0], deny = p[1], discuss = p[2], cue = ?s.cue, "statement read");
         let (label, confidence) = match s.cue {
             // The model's surety counts for the denial it can read.
             Some(StanceLabel::Deny) => (StanceLabel::Deny, EXPLICIT.max(p[1])),
@@ -141,12 +145,55 @@ pub fn merge(stated: Vec<v1::Stance>, read: Vec<v1::Stance>) -> Vec<v1::Stance> 
     out
 }
 
-/// A claim as the model reads it: a quote of several sentences is read by
-/// its first, as the model learned on one-sentence claims.
-fn first_sentence(claim: &str) -> &str {
-    claim
+/// Most sentences of one claim read against a statement.
+const CLAIM_SENTENCES: usize = 3;
+
+/// A claim as the model reads it: the model learned on one-sentence claims,
+/// so a quote of several sentences is read by each of its first
+/// [`CLAIM_SENTENCES`] (of four words or more; a shorter one stays with the
+/// next). The proposition a verdict answers is not always the first: "I've
+/// heard that he's suspended. I heard he's on a month's suspension."
+fn claim_sentences(claim: &str) -> Vec<&str> {
+    let ends = claim
         .match_indices(". ")
-        .map(|(i, _)| i)
-        .find(|&i| claim[..i].split_whitespace().count() >= 4)
-        .map_or(claim, |i| &claim[..=i])
+        .map(|(i, _)| i + 1)
+        .chain([claim.len()]);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in ends {
+        let sentence = claim[start..end].trim();
+        if sentence.split_whitespace().count() >= 4 {
+            out.push(sentence);
+            start = end;
+        }
+        if out.len() == CLAIM_SENTENCES {
+            break;
+        }
+    }
+    if out.is_empty() {
+        out.push(claim.trim());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_is_read_by_its_first_sentences_short_ones_kept_with_the_next() {
+        assert_eq!(
+            claim_sentences("I've heard that he's suspended. I heard he's on a month's suspension. It's a lie. It is not testosterone at all. And more besides this one."),
+            [
+                "I've heard that he's suspended.",
+                "I heard he's on a month's suspension.",
+                "It's a lie. It is not testosterone at all.",
+            ]
+        );
+        assert_eq!(
+            claim_sentences("Mr. Smith resigned today"),
+            ["Mr. Smith resigned today"]
+        );
+        assert_eq!(claim_sentences("No. "), ["No."]);
+    }
 }
