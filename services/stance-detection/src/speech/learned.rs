@@ -328,9 +328,12 @@ fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
     2 * shared > a.len().min(b.len())
 }
 
+/// The most words after a direct quote's closing mark in its content.
+const MAX_WORDS_AFTER_QUOTE: usize = 3;
+
 /// What kind of content a tagged span is.
 fn kind(text: &Text, raw: &Range<usize>, has_cue: bool) -> Kind {
-    if opening_mark(text.slice(raw).trim_start()).is_some() {
+    if quoted_to_the_end(text.slice(raw).trim()) {
         return Kind::Direct;
     }
     let words = text.lower_words(raw);
@@ -385,6 +388,27 @@ fn trimmed(text: &Text, raw: &Range<usize>, kind: Kind) -> Range<usize> {
             }
         }
     }
+}
+
+/// Whether `s` is a direct quote: it opens with a quotation mark and its
+/// last closing mark (if it has one) ends it, but for a word or two. A
+/// content that only starts with a quoted name runs on as reported speech:
+/// "“Big Bank Hank,” whose real name was Henry Jackson, died early Tuesday,
+/// according to …".
+fn quoted_to_the_end(s: &str) -> bool {
+    let Some(open) = opening_mark(s) else {
+        return false;
+    };
+    let close = closer(open);
+    let after = s[open.len_utf8()..]
+        .rfind(close)
+        .map(|i| &s[open.len_utf8() + i + close.len_utf8()..]);
+    after.is_none_or(|rest| {
+        rest.split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count()
+            < MAX_WORDS_AFTER_QUOTE
+    })
 }
 
 /// The quotation mark that opens `s`, if one does: an opening mark, or a
@@ -524,4 +548,21 @@ fn unnamed(text: &Text, before: &[Attribution], content: &Range<usize>, kind: Ki
         }
     }
     SpeakerRef::Nobody
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_to_the_end;
+
+    #[test]
+    fn a_content_is_a_direct_quote_only_if_its_quote_runs_to_its_end() {
+        assert!(quoted_to_the_end("“We will win,”"));
+        assert!(quoted_to_the_end("\"It felt like a new art form,\""));
+        assert!(quoted_to_the_end("“It is early. We will win” next year"));
+        assert!(quoted_to_the_end("“The quote runs on past the paragraph"));
+        assert!(!quoted_to_the_end(
+            "\"Big Bank Hank,\" whose real name was Henry Jackson, died early Tuesday"
+        ));
+        assert!(!quoted_to_the_end("the plan is “a good start”"));
+    }
 }
