@@ -1,12 +1,17 @@
-//! The command-line half of distillation, shared by `ner-train` and
+//! What distillation shares across `ner-train`, `attribution-train` and
 //! `stance-train`: where a run starts from (the base model, or a trained
-//! teacher whose bottom layers the student keeps) and how it weighs the
-//! teacher's softened outputs against the gold labels. The loss itself is
-//! `stancewire_model::fine_tune::distillation_loss`.
+//! teacher whose bottom layers the student keeps), how it weighs the
+//! teacher's softened outputs against the gold labels, and, for the two
+//! taggers, the one teacher pass whose logits the student learns. The loss
+//! itself is `stancewire_model::fine_tune::distillation_loss`.
 
 use std::path::{Path, PathBuf};
 
+use rust_bert::bert::BertConfig;
 use serde::Serialize;
+use stancewire_model::tagger::{encode::Piece, net};
+use stancewire_model::{batching::pad_rows, load_weights, Precision};
+use tch::{nn, Device, Kind, Tensor};
 
 #[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct DistilArgs {
@@ -37,4 +42,53 @@ impl DistilArgs {
             .or(self.base.as_deref())
             .expect("clap requires --base or --teacher")
     }
+}
+
+/// Runs a trained tagger (`teacher`, of `config`) once over every window and
+/// returns its logits at each word's first piece, flattened word by word
+/// (cheaper than a teacher pass every epoch). Windows go shortest first, 64
+/// at a time, with progress shown.
+pub fn tagger_logits(
+    pieces: &[&Piece],
+    teacher: &Path,
+    config: &BertConfig,
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let net = net::TaggerNet::new(&vs.root(), config);
+    load_weights(
+        &mut vs,
+        &teacher.join("model.safetensors"),
+        Precision::Float32,
+    )?;
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by_key(|&i| pieces[i].ids.len());
+    let mut out = vec![Vec::new(); pieces.len()];
+    let bar = stancewire_model::progress::bar(pieces.len() as u64, "teacher");
+    tch::no_grad(|| {
+        for (c, chunk) in order.chunks(64).enumerate() {
+            let (ids, types, mask) = pad_rows(
+                chunk
+                    .iter()
+                    .map(|&i| (pieces[i].ids.as_slice(), pieces[i].types.as_slice())),
+            );
+            let logits = net.forward_t(&ids, &mask, &types, false);
+            for (row, &i) in chunk.iter().enumerate() {
+                let firsts: Vec<i64> = pieces[i].firsts.iter().map(|&f| f as i64).collect();
+                let at = logits
+                    .get(row as i64)
+                    .index_select(0, &Tensor::from_slice(&firsts))
+                    .to_kind(Kind::Float)
+                    .contiguous()
+                    .view([-1]);
+                out[i] = Vec::try_from(at).expect("float logits");
+            }
+            bar.inc(chunk.len() as u64);
+            if bar.is_hidden() && (c + 1) % 50 == 0 {
+                tracing::info!(done = bar.position(), of = pieces.len(), "teacher tagging");
+            }
+        }
+    });
+    bar.finish_and_clear();
+    tracing::info!(windows = pieces.len(), "teacher logits computed");
+    Ok(out)
 }

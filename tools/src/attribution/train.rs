@@ -5,6 +5,12 @@
 //! epoch; progress shown, loss and dev scores logged per epoch (also to
 //! `CHECKPOINTS/log.jsonl`). The best epoch goes to the output directory in
 //! half precision with `config.json`, `vocab.txt` and `training.json`.
+//!
+//! With `--teacher`, it distils instead, as `ner-train` does: a student of
+//! the teacher's bottom `--layers` layers (its head kept) learns the
+//! teacher's tag distributions in each layer, softened by `--temperature`,
+//! beside the gold tags — the tagger is a fixed share of every article's
+//! time in stance-detection, and depth is what that time scales with.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -12,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rand::{rngs::StdRng, SeedableRng};
-use rust_bert::bert::BertConfig;
+use rust_bert::{bert::BertConfig, Config};
 use serde::{Deserialize, Serialize};
 use stancewire_model::batching::pad_rows;
 use stancewire_model::fine_tune::{self, Schedule};
@@ -24,6 +30,7 @@ use stancewire_stance_detection::attribution::{
 use stancewire_text::{words, CharIndex};
 use tch::{nn, nn::OptimizerConfig, Device, Tensor};
 
+use crate::distil::DistilArgs;
 use crate::run_args::RunArgs;
 
 use super::polnear::{self, Article};
@@ -35,14 +42,15 @@ pub struct TrainArgs {
     /// Chooses the checkpoint; never trained on.
     #[arg(long, default_value = "../shared/data/polnear/dev")]
     pub dev: PathBuf,
-    /// The all-MiniLM-L6-v2 directory (model.safetensors, config.json, vocab.txt).
-    #[arg(long, env = "STANCEWIRE_BASE_MODEL")]
-    pub base: PathBuf,
-    /// Start the encoder from this trained tagger instead (its casing
-    /// embeddings are trained); the head starts fresh either way.
-    #[arg(long)]
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub distil: DistilArgs,
+    /// Start the encoder from this trained tagger instead of the base (its
+    /// casing embeddings are trained); the head starts fresh.
+    #[arg(long, conflicts_with = "teacher")]
     pub init_tagger: Option<PathBuf>,
-    /// Keep only the bottom N encoder layers (default: all).
+    /// Keep only the bottom N encoder layers (default: all; a student's
+    /// depth with --teacher).
     #[arg(long)]
     pub layers: Option<usize>,
     #[arg(long, default_value = "models/attribution")]
@@ -92,15 +100,19 @@ pub struct Paragraph {
     pub tags: Vec<[u8; 3]>,
 }
 
-/// A training window with its labels (`[pieces, 3]`, -100 where not scored).
+/// A training window with its labels (`[pieces, 3]`, -100 where not scored)
+/// and, when distilling, the teacher's logits at each word's first piece
+/// (`[words, 3 × PER_LAYER]`).
 struct Item {
     piece: Piece,
     labels: Vec<i64>,
+    teacher: Vec<f32>,
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     args.run.begin(&args.checkpoints)?;
-    let vocab = args.base.join("vocab.txt");
+    let source = args.distil.source_dir();
+    let vocab = source.join("vocab.txt");
     let encoder = Encoder::from_vocab(&vocab, args.max_pieces)?;
     let mut train = polnear::read_split(&args.train)?;
     if let Some(n) = args.limit {
@@ -109,7 +121,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let dev = polnear::read_split(&args.dev)?;
     let train: Vec<Paragraph> = train.iter().flat_map(paragraphs).collect();
     let dev: Vec<Paragraph> = dev.iter().flat_map(paragraphs).collect();
-    let items: Vec<Item> = train.iter().flat_map(|p| windows(&encoder, p)).collect();
+    let mut items: Vec<Item> = train.iter().flat_map(|p| windows(&encoder, p)).collect();
     tracing::info!(
         paragraphs = train.len(),
         windows = items.len(),
@@ -117,15 +129,27 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         "training data read"
     );
 
-    let mut config = net::config_from_base(&args.base.join("config.json"), &LABELS)?;
+    let mut config = match &args.distil.teacher {
+        Some(teacher) => {
+            let config = BertConfig::from_file(teacher.join("config.json"));
+            let pieces: Vec<&Piece> = items.iter().map(|it| &it.piece).collect();
+            let logits = crate::distil::tagger_logits(&pieces, teacher, &config)?;
+            for (it, l) in items.iter_mut().zip(logits) {
+                it.teacher = l;
+            }
+            config
+        }
+        None => net::config_from_base(&source.join("config.json"), &LABELS)?,
+    };
     if let Some(n) = args.layers {
         config.num_hidden_layers = n as i64;
     }
     let mut vs = nn::VarStore::new(Device::Cpu);
     let tagger = net::TaggerNet::new(&vs.root(), &config);
-    match &args.init_tagger {
-        Some(dir) => net::init_from_tagger(&vs, &dir.join("model.safetensors"), false)?,
-        None => net::init_from_base(&vs, &args.base.join("model.safetensors"))?,
+    match (&args.distil.teacher, &args.init_tagger) {
+        (Some(dir), _) => net::init_from_tagger(&vs, &dir.join("model.safetensors"), true)?,
+        (None, Some(dir)) => net::init_from_tagger(&vs, &dir.join("model.safetensors"), false)?,
+        (None, None) => net::init_from_base(&vs, &source.join("model.safetensors"))?,
     }
 
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
@@ -154,7 +178,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             });
         let first_step = (epoch - 1) * steps_per_epoch;
         let loss = fine_tune::epoch(&mut opt, &schedule, epoch, first_step, &batches, |batch| {
-            batch_loss(&tagger, batch)
+            batch_loss(&tagger, batch, &args.distil)
         });
         let dev_f1 = score_dev(&tagger, &encoder, &dev);
         let dev_mean_f1 = dev_f1.values().sum::<f64>() / dev_f1.len() as f64;
@@ -180,8 +204,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Cross-entropy over each layer's O/B/I at every word's first piece.
-fn batch_loss(tagger: &net::TaggerNet, batch: &[&Item]) -> Tensor {
+/// Cross-entropy over each layer's O/B/I at every word's first piece and,
+/// when distilling, the teacher's distributions there.
+fn batch_loss(tagger: &net::TaggerNet, batch: &[&Item], distil: &DistilArgs) -> Tensor {
     let (ids, types, mask) = pad_rows(
         batch
             .iter()
@@ -195,16 +220,44 @@ fn batch_loss(tagger: &net::TaggerNet, batch: &[&Item]) -> Tensor {
         lab[at..at + it.labels.len()].copy_from_slice(&it.labels);
     }
     let scored = lab.iter().filter(|&&l| l != -100).count();
-    let logits = tagger
-        .forward_t(&ids, &mask, &types, true)
+    let logits = tagger.forward_t(&ids, &mask, &types, true);
+    let gold = logits
+        .view([-1, PER_LAYER as i64])
+        .cross_entropy_loss::<Tensor>(
+            &Tensor::from_slice(&lab),
+            None,
+            tch::Reduction::Sum,
+            -100,
+            0.0,
+        )
+        / scored.max(1) as f64;
+    if distil.teacher.is_none() {
+        return gold;
+    }
+    let firsts: Vec<i64> = batch
+        .iter()
+        .enumerate()
+        .flat_map(|(row, it)| {
+            it.piece
+                .firsts
+                .iter()
+                .map(move |&f| (row * longest + f) as i64)
+        })
+        .collect();
+    let teacher: Vec<f32> = batch
+        .iter()
+        .flat_map(|it| it.teacher.iter().copied())
+        .collect();
+    let student = logits
+        .view([-1, LABELS.len() as i64])
+        .index_select(0, &Tensor::from_slice(&firsts))
         .view([-1, PER_LAYER as i64]);
-    logits.cross_entropy_loss::<Tensor>(
-        &Tensor::from_slice(&lab),
-        None,
-        tch::Reduction::Sum,
-        -100,
-        0.0,
-    ) / scored.max(1) as f64
+    let soft = fine_tune::distillation_loss(
+        &student,
+        &Tensor::from_slice(&teacher).view([-1, PER_LAYER as i64]),
+        distil.temperature,
+    );
+    soft * distil.distil_weight + gold * (1.0 - distil.distil_weight)
 }
 
 /// The paragraphs of an article (its non-empty lines), with gold tags.
@@ -280,7 +333,11 @@ fn windows<'a>(encoder: &Encoder, p: &'a Paragraph) -> impl Iterator<Item = Item
                 labels[first * layers + l] = tags[l] as i64;
             }
         }
-        Item { piece, labels }
+        Item {
+            piece,
+            labels,
+            teacher: Vec::new(),
+        }
     })
 }
 

@@ -19,13 +19,13 @@ use std::time::Instant;
 use anyhow::Context;
 use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{nn, nn::OptimizerConfig, Device, Tensor};
 
 use rust_bert::{bert::BertConfig, Config};
 use stancewire_entity_recognition::model::{self, labels};
+use stancewire_model::batching::pad_rows;
 use stancewire_model::fine_tune::{self, Schedule};
 use stancewire_model::tagger::{encode::Encoder, net, tag_windows, Shape};
-use stancewire_model::{batching::pad_rows, load_weights, Precision};
 
 use crate::distil::DistilArgs;
 use crate::run_args::RunArgs;
@@ -248,43 +248,14 @@ fn encoder_vocab(args: &TrainArgs) -> PathBuf {
     args.distil.source_dir().join("vocab.txt")
 }
 
-/// Runs the teacher once over every training window and keeps its logits at
-/// each word's first piece (cheaper than a teacher pass every epoch).
+/// The teacher's logits at each word's first piece, for every window.
 fn teach(items: &mut [Item], teacher: &Path, config: &BertConfig) -> anyhow::Result<()> {
-    let mut vs = nn::VarStore::new(Device::Cpu);
-    let net = net::TaggerNet::new(&vs.root(), config);
-    load_weights(
-        &mut vs,
-        &teacher.join("model.safetensors"),
-        Precision::Float32,
-    )?;
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| items[i].piece.ids.len());
-    let bar = stancewire_model::progress::bar(items.len() as u64, "teacher");
-    let n = labels::TAGS.len() as i64;
-    tch::no_grad(|| {
-        for (c, chunk) in order.chunks(64).enumerate() {
-            let (ids, types, mask) = pad(chunk.iter().map(|&i| &items[i].piece));
-            let logits = net.forward_t(&ids, &mask, &types, false);
-            for (row, &i) in chunk.iter().enumerate() {
-                let firsts: Vec<i64> = items[i].piece.firsts.iter().map(|&f| f as i64).collect();
-                let at = logits
-                    .get(row as i64)
-                    .index_select(0, &Tensor::from_slice(&firsts))
-                    .to_kind(Kind::Float)
-                    .contiguous()
-                    .view([-1]);
-                items[i].teacher = Vec::try_from(at).expect("float logits");
-                debug_assert_eq!(items[i].teacher.len() as i64, firsts.len() as i64 * n);
-            }
-            bar.inc(chunk.len() as u64);
-            if bar.is_hidden() && (c + 1) % 50 == 0 {
-                tracing::info!(done = bar.position(), of = items.len(), "teacher tagging");
-            }
-        }
-    });
-    bar.finish_and_clear();
-    tracing::info!(windows = items.len(), "teacher logits computed");
+    let pieces: Vec<&_> = items.iter().map(|it| &it.piece).collect();
+    let logits = crate::distil::tagger_logits(&pieces, teacher, config)?;
+    for (it, l) in items.iter_mut().zip(logits) {
+        debug_assert_eq!(l.len(), it.piece.firsts.len() * labels::TAGS.len());
+        it.teacher = l;
+    }
     Ok(())
 }
 
