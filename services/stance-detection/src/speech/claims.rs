@@ -74,11 +74,11 @@ pub(crate) fn extract(
             match a.kind {
                 // "a report claiming that P": P is the report's claim; "said
                 // that the allegations were unfounded": a verdict.
-                Kind::Proposition => a.cue.nominal || !judges_another(text, &a.content),
+                Kind::Proposition => a.cue.nominal || !judges_another_in(text, a),
                 // "Please do not share it": a request is no proposition.
                 Kind::Reported | Kind::Direct => {
                     !speakers[i].is_nobody()
-                        && !judges_another(text, &a.content)
+                        && !judges_another_in(text, a)
                         && !declines_comment(text, &a.content)
                         && !imperative(&text.lower_words(&a.content))
                 }
@@ -169,16 +169,25 @@ pub(crate) fn declines_comment(text: &Text, content: &Range<usize>) -> bool {
     })
 }
 
-/// Whether speech is a verdict on some report or claim rather than a claim
+/// Whether what `a` says is a verdict on some report or claim: any of its
+/// sentences is one ([`judges_another`]). Sentence by sentence, so that a
+/// long quote with "news anchors" in one sentence and "see if that's true"
+/// in another stays a claim.
+pub(crate) fn judges_another_in(text: &Text, a: &Attribution) -> bool {
+    text.said_sentences(&a.content, a.kind == Kind::Direct)
+        .iter()
+        .any(|words| judges_another(words))
+}
+
+/// Whether a sentence of speech is a verdict on some report or claim rather than a claim
 /// of its own: it names a report, a claim or a rumour, or opens with a
 /// word that points back ("that", "this", "it"), and calls it true or false;
 /// or it points back at what it calls false ("victimized by this hoax",
 /// "these lies").
-pub(crate) fn judges_another(text: &Text, content: &Range<usize>) -> bool {
-    let words = text.lower_words(content);
+pub(crate) fn judges_another(words: &[String]) -> bool {
     // "That is not true", "this is false": "that" or "this" as the subject;
     // "that false accounts were set up" opens a clause of its own.
-    let points_back = match words.as_slice() {
+    let points_back = match words {
         [first, next, ..] if first == "that" || first == "this" => {
             is_auxiliary(next) || next.starts_with('\'')
         }
@@ -558,7 +567,7 @@ mod tests {
     fn verdicts_on_what_others_said_are_told_from_claims() {
         let verdict = |statement: &str| {
             read_body(statement, |text| {
-                judges_another(text, &(0..statement.len()))
+                judges_another(&text.lower_words(&(0..statement.len())))
             })
         };
         for s in [

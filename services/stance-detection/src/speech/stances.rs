@@ -30,7 +30,7 @@ use stancewire_proto::v1::{self, StanceLabel};
 
 use super::attribution::{Attribution, Kind};
 use super::cast::Cast;
-use super::claims::{declines_comment, imperative, judges_another, main_negation, Claims};
+use super::claims::{declines_comment, imperative, judges_another_in, main_negation, Claims};
 use super::lexicon::{is_hedge, is_report_noun, CueClass};
 use super::normalize::key_words;
 use super::phrase::is_lower;
@@ -240,7 +240,7 @@ impl<'a> Said<'a> {
         Said {
             a,
             judges: a.kind == Kind::Object
-                || judges_another(e.text, &a.content)
+                || judges_another_in(e.text, a)
                 || rejects_report(a, &lower),
             negates: main_negation(e.text, &a.content).is_some() && !imperative(&lower),
             names: report_sources(e, a),

@@ -168,6 +168,35 @@ impl<'a> Text<'a> {
             .map(|t| self.lower(t))
             .collect()
     }
+
+    /// The words of what was said at `range`, lower-cased, sentence by
+    /// sentence (split at full stops, question and exclamation marks). A
+    /// direct quote (`direct`: `range` starts inside its marks) split around
+    /// its attribution — “I think Holt will be very fair,” Trump said during
+    /// a rally, “but a lot of people …” — is its quoted words only.
+    pub fn said_sentences(&self, range: &Range<usize>, direct: bool) -> Vec<Vec<String>> {
+        let mut inside = true;
+        let mut sentences = vec![Vec::new()];
+        for t in self.tokens(range) {
+            let s = self.slice(&t.range);
+            if t.word {
+                if inside || !direct {
+                    sentences.last_mut().expect("one open").push(self.lower(&t));
+                }
+                continue;
+            }
+            match s {
+                "." | "?" | "!" if !sentences.last().expect("one open").is_empty() => {
+                    sentences.push(Vec::new())
+                }
+                "\"" | "”" if direct && inside => inside = false,
+                "\"" | "“" if direct && !inside => inside = true,
+                _ => {}
+            }
+        }
+        sentences.retain(|s| !s.is_empty());
+        sentences
+    }
 }
 
 /// Reads `body` as an article's whole text (one paragraph, no sentence
@@ -190,6 +219,24 @@ mod tests {
             body: body.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn what_was_said_leaves_out_the_attribution_inside_a_split_quote() {
+        let body = "I think Holt will be fair,” Trump said at a rally, “but people will see. It is the news";
+        read_body(body, |text| {
+            let range = 0..body.len();
+            assert_eq!(
+                text.said_sentences(&range, true),
+                [
+                    vec![
+                        "i", "think", "holt", "will", "be", "fair", "but", "people", "will", "see"
+                    ],
+                    vec!["it", "is", "the", "news"],
+                ]
+            );
+            assert_eq!(text.said_sentences(&range, false)[0].len(), 15);
+        });
     }
 
     #[test]
