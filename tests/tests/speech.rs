@@ -770,10 +770,10 @@ fn rejected_accusations_are_denied_and_neither_nor_leaves_a_report_open() {
     let speech = speech_of(&doc);
     assert_well_formed(&doc, &speech);
     let signing = claim_with(&speech, "agreed to sign");
-    // Neither confirmed nor denied: open, not a denial.
+    // Neither confirmed nor denied: no side taken, and no question asked.
     assert_eq!(
         stance(&speech, "Real Madrid", signing).label(),
-        StanceLabel::Query
+        StanceLabel::Comment
     );
     // The club's spokesman, not the player the apposition names.
     assert!(
@@ -913,8 +913,8 @@ fn verdicts_called_unconfirmed_reports_and_located_speakers() {
     let deal = find("it had signed a deal");
     assert_eq!(
         stance(&speech, "The health ministry", deal).label(),
-        StanceLabel::Query,
-        "could not confirm: an open question"
+        StanceLabel::Comment,
+        "could not confirm: no side taken, and nothing asked"
     );
     let gang = find("a kidnapping gang was operating");
     assert_eq!(
@@ -1139,7 +1139,7 @@ fn an_answer_judges_the_claim_before_it() {
 }
 
 #[test]
-fn questions_and_unconfirmed_claims_are_queries() {
+fn questions_are_queries_and_unconfirmed_claims_comments() {
     let doc = tag(
         "Senator Elizabeth Warren asked whether the bank had misled its investors about the \
          losses.\n\n\
@@ -1156,16 +1156,16 @@ fn questions_and_unconfirmed_claims_are_queries() {
     assert_eq!(asked.label(), StanceLabel::Query);
     let authentic = claim(&speech, "the leaked documents were authentic");
     let unconfirmed = stance(&speech, "Reuters", authentic);
-    assert_eq!(unconfirmed.label(), StanceLabel::Query);
+    assert_eq!(unconfirmed.label(), StanceLabel::Comment);
     assert!(
         unconfirmed.confidence < asked.confidence,
-        "“could” hedges it"
+        "an unconfirmed claim is less sure than a question"
     );
     let moved = claim(&speech, "the final will be moved to Cardiff");
     assert_eq!(
         stance(&speech, "Football Association", moved).label(),
-        StanceLabel::Query,
-        "“has yet to confirm” confirms nothing"
+        StanceLabel::Comment,
+        "“has yet to confirm” confirms nothing, and asks nothing"
     );
     for c in [misled, authentic, moved] {
         assert_eq!(c.source_entity_id, "", "a question asserts nothing");

@@ -10,8 +10,8 @@
 //! (`model::statement`, a cross-encoder trained to read one statement
 //! against a claim) reads the claim with the statement's sentence: support,
 //! deny, or a comment. A statement
-//! whose own cue denies or asks ("denied", "asked whether") says so, and
-//! that decides.
+//! whose own cue denies, asks or takes no side ("denied", "asked whether",
+//! "neither confirmed nor denied") says so, and that decides.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,8 +28,9 @@ const HEDGED: f32 = 0.8;
 /// the statement is read against it though nothing else links them.
 pub const LINK_SIMILARITY: f32 = 0.6;
 /// A read stance is kept when the model is at least this sure of it, and
-/// only when it takes a side: a statement that merely discusses someone
-/// else's claim is not a stance on it worth a record.
+/// only when it takes a side (or its cue says it takes none): a statement
+/// that merely discusses someone else's claim is not a stance on it worth
+/// a record.
 const MIN_READ_CONFIDENCE: f32 = 0.6;
 
 /// The stances statements take toward the claims of others: one per
@@ -92,11 +93,13 @@ pub fn read(
                 (label, p[top])
             }
         };
+        // A comment its cue states ("neither confirmed nor denied the
+        // report") is a record; one only the model reads is not.
         let sided = matches!(
             label,
             StanceLabel::Support | StanceLabel::Deny | StanceLabel::Query
         );
-        if !sided || confidence < MIN_READ_CONFIDENCE {
+        if !(sided || s.cue.is_some()) || confidence < MIN_READ_CONFIDENCE {
             continue;
         }
         let stance = v1::Stance {

@@ -5,9 +5,8 @@
 //! 1. **Stated.** The speaker whose statement a claim is takes the stance
 //!    its cue commits them to: "said", "confirmed", "reported" support;
 //!    "denied that", "dismissed" deny; "asked whether" queries; a negated or
-//!    refused cue leaves the claim open ("could not confirm", "declined to
-//!    say whether": a query), and "did not deny" commits to nothing (a
-//!    comment). A statement that something is not so ("the video was not
+//!    refused cue takes no side ("did not deny", "could not confirm",
+//!    "declined to say whether": a comment — to query is to ask). A statement that something is not so ("the video was not
 //!    staged") is a claim kept positive ("the video was staged") and denied.
 //!    These are exact, and decided here.
 //! 2. **Read.** Every other statement about a claim — speech that holds it
@@ -131,8 +130,9 @@ fn stated(e: &Evidence) -> Vec<v1::Stance> {
         let (label, confidence) = match (a.cue.class, a.cue.negated) {
             // "did not deny that": no denial, and no support either.
             (CueClass::Deny, true) => (StanceLabel::Comment, NEUTRAL),
-            // "could not confirm that", "declined to say whether": open.
-            (_, true) => (StanceLabel::Query, UNCONFIRMED),
+            // "could not confirm that", "declined to say whether": the
+            // claim left open, no side taken and nothing asked.
+            (_, true) => (StanceLabel::Comment, UNCONFIRMED),
             (CueClass::Deny, false) => (StanceLabel::Deny, EXPLICIT),
             (CueClass::Query, false) => (StanceLabel::Query, EXPLICIT),
             (CueClass::Assert, false) => (StanceLabel::Support, EXPLICIT),
@@ -363,14 +363,13 @@ fn statement(
     let cue = match (a.cue.class, a.cue.negated) {
         (CueClass::Deny, false) => Some(StanceLabel::Deny),
         (CueClass::Query, false) => Some(StanceLabel::Query),
-        // "did not deny the report": no stance on it (a comment, not kept).
-        (CueClass::Deny, true) => Some(StanceLabel::Comment),
-        // "neither confirmed nor denied the report", "would not confirm
-        // it": left open, as a claim of their own would be.
-        (_, true) => Some(StanceLabel::Query),
-        // "said it could not confirm a report that P": an open question,
-        // as "did not confirm" is when it is the cue.
-        _ if cannot_confirm(e.text, &a.content) => Some(StanceLabel::Query),
+        // "did not deny the report", "neither confirmed nor denied the
+        // report", "would not confirm it": no side taken (a comment, not
+        // kept), as with a claim of their own.
+        (_, true) => Some(StanceLabel::Comment),
+        // "said it could not confirm a report that P": no side either, as
+        // "did not confirm" is when it is the cue.
+        _ if cannot_confirm(e.text, &a.content) => Some(StanceLabel::Comment),
         _ => None,
     };
     Statement {
