@@ -93,13 +93,15 @@ pub fn read(
                 (label, p[top])
             }
         };
-        // A comment its cue states ("neither confirmed nor denied the
-        // report") is a record; one only the model reads is not.
+        // A comment its cue states on a claim it is plainly about ("neither
+        // confirmed nor denied the report") is a record; one only the model
+        // reads, or on a claim only its meaning is near, is not.
         let sided = matches!(
             label,
             StanceLabel::Support | StanceLabel::Deny | StanceLabel::Query
         );
-        if !(sided || s.cue.is_some()) || confidence < MIN_READ_CONFIDENCE {
+        let stated_comment = s.cue.is_some() && s.linked.contains(&claims[c].id);
+        if !(sided || stated_comment) || confidence < MIN_READ_CONFIDENCE {
             continue;
         }
         let stance = v1::Stance {
