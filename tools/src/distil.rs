@@ -92,3 +92,34 @@ pub fn tagger_logits(
     tracing::info!(windows = pieces.len(), "teacher logits computed");
     Ok(out)
 }
+
+/// A tagger student's loss on one batch: `gold` (its gold-tag loss) mixed
+/// with the distillation loss between its `logits` (`[rows × longest,
+/// outputs]`) at each window's word-first pieces and the teacher's logits
+/// there (`tagger_logits`), each `group` outputs one softmax (NER: all its
+/// tags; attribution: O/B/I per layer). `windows` gives each row's piece
+/// and teacher logits, in batch order.
+pub fn tagger_loss<'a>(
+    args: &DistilArgs,
+    gold: Tensor,
+    logits: &Tensor,
+    longest: usize,
+    group: i64,
+    windows: impl Iterator<Item = (&'a Piece, &'a [f32])>,
+) -> Tensor {
+    let mut firsts: Vec<i64> = Vec::new();
+    let mut teacher: Vec<f32> = Vec::new();
+    for (row, (piece, logits)) in windows.enumerate() {
+        firsts.extend(piece.firsts.iter().map(|&f| (row * longest + f) as i64));
+        teacher.extend_from_slice(logits);
+    }
+    let student = logits
+        .index_select(0, &Tensor::from_slice(&firsts))
+        .view([-1, group]);
+    let soft = stancewire_model::fine_tune::distillation_loss(
+        &student,
+        &Tensor::from_slice(&teacher).view([-1, group]),
+        args.temperature,
+    );
+    soft * args.distil_weight + gold * (1.0 - args.distil_weight)
+}

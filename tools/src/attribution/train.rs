@@ -234,30 +234,14 @@ fn batch_loss(tagger: &net::TaggerNet, batch: &[&Item], distil: &DistilArgs) -> 
     if distil.teacher.is_none() {
         return gold;
     }
-    let firsts: Vec<i64> = batch
-        .iter()
-        .enumerate()
-        .flat_map(|(row, it)| {
-            it.piece
-                .firsts
-                .iter()
-                .map(move |&f| (row * longest + f) as i64)
-        })
-        .collect();
-    let teacher: Vec<f32> = batch
-        .iter()
-        .flat_map(|it| it.teacher.iter().copied())
-        .collect();
-    let student = logits
-        .view([-1, LABELS.len() as i64])
-        .index_select(0, &Tensor::from_slice(&firsts))
-        .view([-1, PER_LAYER as i64]);
-    let soft = fine_tune::distillation_loss(
-        &student,
-        &Tensor::from_slice(&teacher).view([-1, PER_LAYER as i64]),
-        distil.temperature,
-    );
-    soft * distil.distil_weight + gold * (1.0 - distil.distil_weight)
+    crate::distil::tagger_loss(
+        distil,
+        gold,
+        &logits.view([-1, LABELS.len() as i64]),
+        longest,
+        PER_LAYER as i64,
+        batch.iter().map(|it| (&it.piece, it.teacher.as_slice())),
+    )
 }
 
 /// The paragraphs of an article (its non-empty lines), with gold tags.

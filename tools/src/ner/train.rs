@@ -221,26 +221,14 @@ fn batch_loss(ner: &net::TaggerNet, batch: &[&Item], args: &TrainArgs) -> Tensor
     if args.distil.teacher.is_none() {
         return gold;
     }
-    let firsts: Vec<i64> = batch
-        .iter()
-        .enumerate()
-        .flat_map(|(row, it)| {
-            it.piece
-                .firsts
-                .iter()
-                .map(move |&f| (row * longest + f) as i64)
-        })
-        .collect();
-    let teacher: Vec<f32> = batch
-        .iter()
-        .flat_map(|it| it.teacher.iter().copied())
-        .collect();
-    let soft = fine_tune::distillation_loss(
-        &logits.index_select(0, &Tensor::from_slice(&firsts)),
-        &Tensor::from_slice(&teacher).view([-1, tags]),
-        args.distil.temperature,
-    );
-    soft * args.distil.distil_weight + gold * (1.0 - args.distil.distil_weight)
+    crate::distil::tagger_loss(
+        &args.distil,
+        gold,
+        &logits,
+        longest,
+        tags,
+        batch.iter().map(|it| (&it.piece, it.teacher.as_slice())),
+    )
 }
 
 /// Where the vocabulary and starting weights come from.
