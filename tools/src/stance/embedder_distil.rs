@@ -113,8 +113,7 @@ struct Dev {
 pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
     args.run.begin(&args.checkpoints)?;
     let config = BertConfig::from_file(args.teacher.join("config.json"));
-    let settings: InputSettings =
-        serde_json::from_slice(&std::fs::read(args.teacher.join("stance.json"))?)?;
+    let settings = InputSettings::read(&args.teacher)?;
     anyhow::ensure!(
         settings.embedder_layers.is_none(),
         "{} already has a distilled embedder",

@@ -28,6 +28,7 @@ use stancewire_stance_detection::model::{
     classify_with,
     encode::{pad, Encoded, TextEncoder},
     net::{self, CrossNet},
+    InputSettings,
 };
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
@@ -109,7 +110,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
     tracing::info!(train = train.len(), dev = dev.len(), "Emergent pairs read");
 
-    let config = BertConfig::from_file(args.from.join("config.json"));
+    // The cross-encoder's own depth: a distilled stance model's is less
+    // than its config's.
+    let config = InputSettings::read(&args.from)?
+        .cross_config(&BertConfig::from_file(args.from.join("config.json")));
     let mut vs = nn::VarStore::new(Device::Cpu);
     let cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
     init_from_stance_model(&vs, &args.from.join("model.safetensors"))?;

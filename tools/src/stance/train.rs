@@ -127,7 +127,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         None => InputSettings::default(),
         Some(teacher) => InputSettings {
             cross_layers: Some(args.layers),
-            ..serde_json::from_slice(&std::fs::read(teacher.join("stance.json"))?)?
+            ..InputSettings::read(teacher)?
         },
     };
     let mut embed_vs = nn::VarStore::new(Device::Cpu);

@@ -66,6 +66,13 @@ pub struct InputSettings {
 }
 
 impl InputSettings {
+    /// The settings of the stance model in `dir` (its `stance.json`).
+    pub fn read(dir: &Path) -> anyhow::Result<InputSettings> {
+        let path = dir.join("stance.json");
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))
+    }
+
     /// The cross-encoder's `BertConfig`: the model's, with its own depth.
     pub fn cross_config(&self, config: &BertConfig) -> BertConfig {
         with_layers(config, self.cross_layers)
@@ -355,10 +362,7 @@ pub struct StanceModel {
 impl StanceModel {
     pub fn load(dir: &Path, runtime: &Runtime) -> anyhow::Result<StanceModel> {
         let config = BertConfig::from_file(dir.join("config.json"));
-        let settings: InputSettings = serde_json::from_slice(
-            &std::fs::read(dir.join("stance.json"))
-                .with_context(|| format!("reading {}/stance.json", dir.display()))?,
-        )?;
+        let settings = InputSettings::read(dir)?;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let root = vs.root();
         let embedder_config = settings.embedder_config(&config);
