@@ -51,6 +51,7 @@ pub fn read(
     // Each pair is read with each of the statement's readings (`Statement::
     // readings`) against each of the claim's first sentences; the surest
     // sided reading is kept.
+    let sentences: Vec<Vec<&str>> = claims.iter().map(|c| claim_sentences(&c.text)).collect();
     let mut pairs: Vec<(&Statement, usize, &str, &str)> = Vec::new();
     for s in statements {
         for (c, claim) in claims.iter().enumerate() {
@@ -59,7 +60,7 @@ pub fn read(
             }
             let linked = s.linked.contains(&claim.id);
             if linked || similarity(s, c).is_some_and(|x| x >= LINK_SIMILARITY) {
-                for sentence in claim_sentences(&claim.text) {
+                for &sentence in &sentences[c] {
                     pairs.extend(s.readings.iter().map(|r| (s, c, sentence, r.as_str())));
                 }
             }
@@ -78,7 +79,16 @@ pub fn read(
     // sentence the model is surer of.
     let mut best: BTreeMap<String, ((bool, bool), v1::Stance)> = BTreeMap::new();
     for ((s, c, claim, said), p) in pairs.into_iter().zip(read) {
-        tracing::debug!(source = %s.source_name, claim, said, support = p[0], deny = p[1], discuss = p[2], cue = ?s.cue, "statement read");
+        tracing::debug!(
+            source = %s.source_name,
+            claim,
+            said,
+            support = p[0],
+            deny = p[1],
+            discuss = p[2],
+            cue = ?s.cue,
+            "statement read"
+        );
         let (label, confidence) = match s.cue {
             // The model's surety counts for the denial it can read.
             Some(StanceLabel::Deny) => (StanceLabel::Deny, EXPLICIT.max(p[1])),

@@ -179,9 +179,10 @@ pub(crate) fn judges_another_in(text: &Text, a: &Attribution) -> bool {
         .any(|words| judges_another(words))
 }
 
-/// Whether a sentence of speech is a verdict on some report or claim rather than a claim
-/// of its own: it names a report, a claim or a rumour, or opens with a
-/// word that points back ("that", "this", "it"), and calls it true or false;
+/// Whether a sentence of speech (its lower-cased words) is a verdict on some
+/// report or claim rather than a claim of its own: it names a report, a
+/// claim or a rumour, or opens with a word that points back ("that",
+/// "this", "it"), and calls it true or false;
 /// or it points back at what it calls false ("victimized by this hoax",
 /// "these lies").
 pub(crate) fn judges_another(words: &[String]) -> bool {

@@ -6,8 +6,9 @@
 //!    its cue commits them to: "said", "confirmed", "reported" support;
 //!    "denied that", "dismissed" deny; "asked whether" queries; a negated or
 //!    refused cue takes no side ("did not deny", "could not confirm",
-//!    "declined to say whether": a comment — to query is to ask). A statement that something is not so ("the video was not
-//!    staged") is a claim kept positive ("the video was staged") and denied.
+//!    "declined to say whether": a comment — to query is to ask). A
+//!    statement that something is not so ("the video was not staged") is a
+//!    claim kept positive ("the video was staged") and denied.
 //!    These are exact, and decided here.
 //! 2. **Read.** Every other statement about a claim — speech that holds it
 //!    ("Reports that P are not true, Smith said"), that names the report it
@@ -42,7 +43,8 @@ const EXPLICIT: f32 = 0.9;
 const SAID: f32 = 0.8;
 /// Confidence of a cue that commits to nothing.
 const NEUTRAL: f32 = 0.5;
-/// Confidence of a negated or refused cue that leaves the claim open.
+/// Confidence of a negated or refused cue that leaves the claim open ("could
+/// not confirm": a comment, a little surer than "did not deny").
 const UNCONFIRMED: f32 = 0.56;
 /// Factor for a hedged evidence sentence ("allegedly", "reportedly").
 const HEDGED: f32 = 0.8;
@@ -364,8 +366,9 @@ fn statement(
         (CueClass::Deny, false) => Some(StanceLabel::Deny),
         (CueClass::Query, false) => Some(StanceLabel::Query),
         // "did not deny the report", "neither confirmed nor denied the
-        // report", "would not confirm it": no side taken (a comment, not
-        // kept), as with a claim of their own.
+        // report", "would not confirm it": no side taken (a comment, kept
+        // only on the claims the statement is plainly about: `judge`), as
+        // with a claim of their own.
         (_, true) => Some(StanceLabel::Comment),
         // "said it could not confirm a report that P": no side either, as
         // "did not confirm" is when it is the cue.
