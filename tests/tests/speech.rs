@@ -1173,6 +1173,25 @@ fn questions_are_queries_and_unconfirmed_claims_comments() {
 }
 
 #[test]
+fn a_quote_takes_its_speaker_not_the_meaning_of_a_cue_spent_before_it() {
+    // The quote has no cue of its own; the one before it ("didn't suggest")
+    // already introduced "retaliation" in its own sentence.
+    let doc = tag(
+        "President Barack Obama spoke to reporters after meeting Vladimir Putin on Monday. \
+         He didn't suggest retaliation. \"Our goal is not to duplicate a cycle of escalation \
+         in the cyber arena, but rather to start instituting some norms.\"",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let escalation = claim_with(&speech, "duplicate a cycle of escalation");
+    assert_eq!(
+        stance(&speech, "Barack Obama", escalation).label(),
+        StanceLabel::Deny,
+        "his own words deny it; that he did not suggest retaliation is another matter"
+    );
+}
+
+#[test]
 fn a_claim_has_one_id_across_wordings_and_articles() {
     let first =
         tag("Reuters reported that the minister delivered a secret message to the president.");

@@ -93,6 +93,13 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
             // Still what the speaker spoke about, but no question of theirs.
             cue.class = CueClass::Say;
         }
+        if cue_range
+            .as_ref()
+            .is_some_and(|c| spent(text, found, f, c, &bytes))
+        {
+            cue.class = CueClass::Say;
+            cue.negated = false;
+        }
         let speaker = match (&f.source, &cue_range) {
             (Some(s), _) => SpeakerRef::Phrase(phrase::pronoun_head(text, &bytes(s))),
             // "Earlier Reuters report claiming that": the report's source
@@ -429,6 +436,27 @@ fn closer(open: char) -> char {
         '«' => '»',
         other => other,
     }
+}
+
+/// Whether `f` borrows a cue from another sentence whose meaning is spent
+/// on a content of its own there: in "He didn't suggest retaliation. “Our
+/// goal is not to …”", the quote is his, but it is not something he did not
+/// suggest. The borrowed cue names the speaker and nothing more.
+fn spent(
+    text: &Text,
+    found: &[Found],
+    f: &Found,
+    cue: &Range<usize>,
+    bytes: &dyn Fn(&Range<usize>) -> Range<usize>,
+) -> bool {
+    let sentence = |r: &Range<usize>| text.sentence_at(r.start);
+    let own = sentence(cue);
+    sentence(&bytes(&f.content)) != own
+        && found.iter().any(|g| {
+            !std::ptr::eq(g, f)
+                && g.cue.as_ref().is_some_and(|c| bytes(c) == *cue)
+                && sentence(&bytes(&g.content)) == own
+        })
 }
 
 /// The cue's class from its words ("did not confirm", "declined to
