@@ -176,6 +176,7 @@ impl Resolver<'_, '_> {
             .or_else(|| self.by_outlet(range, attribution))
             .or_else(|| self.by_principal(range))
             .or_else(|| self.by_role(range))
+            .or_else(|| self.named_later(range))
             .or_else(|| self.named_group(range))
             .or_else(|| self.by_relative(range));
         let speaker = match entity {
@@ -664,6 +665,45 @@ impl Resolver<'_, '_> {
             [only] => Some(*only),
             _ => latest.filter(|&e| self.recency(e).is_some()),
         }
+    }
+
+    /// "The leader of Nigeria's Islamic extremist group Boko Haram has
+    /// denied …" and, in the next sentence or two, "Abubakar Shekau dashed
+    /// hopes …": a lead that gives a role before anyone is named (a
+    /// delayed identification, as wire stories open) names its holder as
+    /// the subject of what follows. The role's holder, not the group it
+    /// leads, is the speaker; one who speaks for another ("a spokesman
+    /// for …") stands for the principal instead (`by_principal`).
+    fn named_later(&self, range: &Range<usize>) -> Option<usize> {
+        const REACH: usize = 2;
+        let words: Vec<String> = self
+            .words(range)
+            .iter()
+            .map(|t| self.text.lower(t))
+            .collect();
+        if words.first().map(String::as_str) != Some("the") {
+            return None;
+        }
+        let of = words.iter().position(|w| w == "of").unwrap_or(words.len());
+        let head = words[..of].last()?;
+        if role_family(head).is_none() || is_representative(head) || head.ends_with('s') {
+            return None;
+        }
+        let anyone_before = self
+            .cast
+            .overlapping(&(0..range.start))
+            .any(|m| self.cast.is_person(m.entity));
+        if anyone_before {
+            return None;
+        }
+        let sentence = self.text.sentence_at(range.start)?;
+        self.subjects
+            .iter()
+            .filter(|&&(at, e)| at >= range.end && self.cast.is_person(e))
+            .find_map(|&(at, e)| {
+                let later = self.text.sentence_at(at)?;
+                (later > sentence && later <= sentence + REACH).then_some(e)
+            })
     }
 
     /// When the entity last spoke, if it did.
