@@ -20,6 +20,15 @@ use stancewire_proto::v1::{self, StanceLabel};
 use crate::model::StatementModel;
 use crate::speech::{pair_key, Statement};
 
+/// Whether `claim` is the whole of `s`'s sentence, or more: the sentence
+/// that reports the statement, standing as a claim (a title-less article's
+/// first line is its headline claim), not a claim of someone else's.
+fn is_the_sentence_of(claim: &v1::Claim, s: &Statement) -> bool {
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let sentence = words(&s.evidence_text);
+    !sentence.is_empty() && words(&claim.text).contains(&sentence)
+}
+
 /// Confidence of a stance its cue states explicitly.
 const EXPLICIT: f32 = 0.9;
 /// Factor for a hedged evidence sentence.
@@ -58,6 +67,11 @@ pub fn read(
             if own.contains(&pair_key(&s.source_entity_id, &s.source_name, &claim.id)) {
                 continue;
             }
+            // A title-less article's headline claim is its first line: the
+            // lead's own sentence is no claim for its speaker to answer.
+            if is_the_sentence_of(claim, s) {
+                continue;
+            }
             let linked = s.linked.contains(&claim.id);
             if linked || similarity(s, c).is_some_and(|x| x >= LINK_SIMILARITY) {
                 for &sentence in &sentences[c] {
@@ -87,6 +101,7 @@ pub fn read(
             deny = p[1],
             discuss = p[2],
             cue = ?s.cue,
+            linked = s.linked.contains(&claims[c].id),
             "statement read"
         );
         let (label, confidence) = match s.cue {
