@@ -465,6 +465,27 @@ fn spent(
 fn cue_of(text: &Text, range: &Range<usize>) -> Cue {
     let words = text.lower_words(range);
     let known = words.iter().find_map(|w| cue(w));
+    // "is reporting that", "were claiming": a participle after an
+    // auxiliary is the verb of the sentence, not a report noun's modifier
+    // ("a report claiming that").
+    let sentence_start = text
+        .sentence_at(range.start)
+        .map_or(range.start, |i| text.sentences[i].range.start);
+    let before = text
+        .tokens(&(sentence_start..range.start))
+        .iter()
+        .rev()
+        .find(|t| t.word)
+        .map(|t| text.lower(t));
+    let progressive = words
+        .iter()
+        .map(String::as_str)
+        .chain(before.as_deref())
+        .any(|w| matches!(w, "is" | "are" | "was" | "were" | "been" | "be" | "am"));
+    let known = known.map(|(class, form)| match form {
+        Form::Participle if progressive => (class, Form::Verb),
+        form => (class, form),
+    });
     // "has yet to confirm", "is yet to say": not done, as "did not confirm".
     let not_yet = words.windows(2).any(|p| p[0] == "yet" && p[1] == "to");
     let negated = not_yet || words.iter().any(|w| is_negation(w) || is_refusal(w));
