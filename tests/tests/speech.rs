@@ -1192,6 +1192,52 @@ fn a_quote_takes_its_speaker_not_the_meaning_of_a_cue_spent_before_it() {
 }
 
 #[test]
+fn a_lead_s_unnamed_leader_is_the_person_named_next() {
+    // A delayed identification, as wire stories open.
+    let doc = tag(
+        "The leader of the rebel group Northern Front has denied agreeing to a truce with the \
+         government and said the captured soldiers will stand trial.\n\n\
+         In a video released on Friday, Tomas Ekwueme rejected calls for a prisoner exchange.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let trial = claim_with(&speech, "captured soldiers will stand trial");
+    assert_eq!(
+        stance(&speech, "Tomas Ekwueme", trial).label(),
+        StanceLabel::Support,
+        "the leader, named in the next sentence, said it; not the group"
+    );
+}
+
+#[test]
+fn calling_a_figure_bogus_answers_the_story_that_gave_it() {
+    let doc = tag(
+        "Readers may have seen the story about the teenager who made $72 million trading \
+         stocks, as New York Magazine reported.\n\n\
+         But now CNBC is reporting that the $72 million figure is totally bogus.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let made = claim_with(&speech, "made $72 million trading stocks");
+    assert_eq!(stance(&speech, "CNBC", made).label(), StanceLabel::Deny);
+}
+
+#[test]
+fn a_negation_after_a_colon_elaborates_a_clause_it_does_not_deny() {
+    let doc = tag(
+        "Aaron Sorkin said he had high hopes for Christian Bale: \"There isn't a scene that he's \
+         not in. So it's an extremely difficult part.\"",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let hopes = claim_with(&speech, "high hopes for Christian Bale");
+    assert_eq!(
+        stance(&speech, "Aaron Sorkin", hopes).label(),
+        StanceLabel::Support
+    );
+}
+
+#[test]
 fn a_claim_has_one_id_across_wordings_and_articles() {
     let first =
         tag("Reuters reported that the minister delivered a secret message to the president.");

@@ -22,6 +22,10 @@ use super::normalize::{claim_id, normalize};
 use super::speakers::Speaker;
 use super::text::Text;
 
+/// The most words before a colon that only lead in to the statement
+/// ("Simply put:", "The bottom line:"), rather than state a clause of their
+/// own.
+const MAX_LEAD_IN_WORDS: usize = 3;
 /// Claims with fewer words than this are too trivial to track.
 const MIN_CLAIM_WORDS: usize = 4;
 /// The most words a statement that only declines to comment runs to ("We
@@ -207,6 +211,33 @@ pub(crate) fn judges_another(words: &[String]) -> bool {
     (points_back || names_report) && verdict || called_false
 }
 
+/// Whether a sentence of speech calls something false in so many words:
+/// a definite subject, a copula and a word of refutation ("the $72 million
+/// figure is totally bogus", "the account is a fake"). It may be a claim of
+/// its own about a thing (the account), but it also answers whoever gave
+/// the thing out as true, so it is read against their claims as well.
+pub(crate) fn called_false(words: &[String]) -> bool {
+    const SUBJECT_WORDS: usize = 8;
+    let definite = words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "the" | "this" | "that" | "these" | "those" | "its" | "his" | "her" | "their"
+        )
+    });
+    let Some(copula) = words
+        .iter()
+        .take(SUBJECT_WORDS)
+        .position(|w| matches!(w.as_str(), "is" | "are" | "was" | "were"))
+    else {
+        return false;
+    };
+    definite
+        && words[copula + 1..]
+            .iter()
+            .take(3)
+            .any(|w| is_refutation(w) && cue(w).is_none())
+}
+
 /// "Please do not share it", "Don't panic": a request, not a statement
 /// that something is not so.
 pub(crate) fn imperative(words: &[String]) -> bool {
@@ -333,7 +364,14 @@ pub(crate) fn main_negation(text: &Text, range: &Range<usize>) -> Option<Negatio
         let word = words[i].as_str();
         if !t.word {
             // "Simply put: it is not …": the statement starts after a colon.
+            // After a clause of its own ("he had high hopes for Bale: there
+            // isn't a scene he's not in"), what follows elaborates it, and
+            // a negation there denies none of the statement's claim.
             if matches!(word, ";" | ":") {
+                let before = tokens[..i].iter().filter(|t| t.word).count();
+                if before > MAX_LEAD_IN_WORDS {
+                    return None;
+                }
                 previous = None;
             }
             continue;
@@ -436,7 +474,7 @@ fn emphatic(after: &[String]) -> bool {
         && after.iter().skip(1).take(2).any(|w| comparative(w))
 }
 
-fn is_auxiliary(word: &str) -> bool {
+pub(crate) fn is_auxiliary(word: &str) -> bool {
     matches!(
         word,
         "is" | "are"
@@ -518,6 +556,14 @@ mod tests {
         assert_eq!(
             negation("No talks are taking place").as_deref(),
             Some("No ")
+        );
+        assert_eq!(
+            negation("Simply put: it is not true").as_deref(),
+            Some("not ")
+        );
+        assert_eq!(
+            negation("he had high hopes for Bale: \"There isn't a scene he's not in\"").as_deref(),
+            None
         );
     }
 

@@ -30,7 +30,10 @@ use stancewire_proto::v1::{self, StanceLabel};
 
 use super::attribution::{Attribution, Kind};
 use super::cast::Cast;
-use super::claims::{declines_comment, imperative, judges_another_in, main_negation, Claims};
+use super::claims::{
+    called_false, declines_comment, imperative, is_auxiliary, judges_another_in, main_negation,
+    Claims,
+};
 use super::lexicon::{is_hedge, is_report_noun, CueClass};
 use super::normalize::key_words;
 use super::phrase::is_lower;
@@ -232,6 +235,8 @@ struct Said<'a> {
     names: Vec<usize>,
     /// Its key words.
     words: Vec<String>,
+    /// It has a word that points back at what was said ("it", "that").
+    points_back: bool,
     /// What its report nouns call what was said (`report_kind`).
     kinds: Vec<&'static str>,
 }
@@ -243,13 +248,37 @@ impl<'a> Said<'a> {
             a,
             judges: a.kind == Kind::Object
                 || judges_another_in(e.text, a)
+                || e.text
+                    .said_sentences(&a.content, a.kind == Kind::Direct)
+                    .iter()
+                    .any(|words| called_false(words))
                 || rejects_report(a, &lower),
             negates: main_negation(e.text, &a.content).is_some() && !imperative(&lower),
             names: report_sources(e, a),
             words: key_words(e.text.slice(&a.content)),
+            points_back: points_back(&lower),
             kinds: lower.iter().filter_map(|w| report_kind(w)).collect(),
         }
     }
+}
+
+/// Whether a statement (its lower-cased words) has a pronoun that points
+/// back at what was said: "it" ("It never happened"), or a demonstrative
+/// standing alone ("That is not true", "We never did that"), not one that
+/// determines a noun ("In this war, …").
+fn points_back(lower: &[String]) -> bool {
+    let words: Vec<&str> = lower
+        .iter()
+        .map(String::as_str)
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    words.iter().enumerate().any(|(i, &w)| match w {
+        "it" | "it's" | "that's" => true,
+        "that" | "this" | "these" | "those" => {
+            words.get(i + 1).is_none_or(|&next| is_auxiliary(next))
+        }
+        _ => false,
+    })
 }
 
 /// Whether statement `said` is about claim `claim`, stated at `range` by
@@ -285,14 +314,18 @@ fn about(
             .split_whitespace()
             .filter_map(report_kind)
             .any(|kind| said.kinds.contains(&kind));
-    // A statement that something is not so answers what was just claimed.
-    let answers = (said.judges && (soon || called)) || (said.negates && soon);
     // It says much of what the claim says.
     let claim_words = key_words(&e.claims.records[claim].text);
     let shared = claim_words
         .iter()
         .filter(|w| said.words.contains(w))
         .count();
+    // A statement that something is not so answers what was just claimed,
+    // if it names something the claim names ("No talks are taking place")
+    // or points back at it ("It never happened"); "In this war, there is
+    // no going back" answers none of what was said before it.
+    let answers = (said.judges && (soon || called))
+        || (said.negates && soon && (shared > 0 || said.points_back));
     let similar =
         shared >= 2 && shared as f64 >= SHARED_KEY_WORDS * claim_words.len().max(1) as f64;
     holds || names_report || answers || similar
