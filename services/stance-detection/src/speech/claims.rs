@@ -367,6 +367,11 @@ pub(crate) fn main_negation(text: &Text, range: &Range<usize>) -> Option<Negatio
             // After a clause of its own ("he had high hopes for Bale: there
             // isn't a scene he's not in"), what follows elaborates it, and
             // a negation there denies none of the statement's claim.
+            // "I heard he's on a month's suspension. And it's not, …": a
+            // later sentence's negation is not the statement's.
+            if matches!(word, "." | "!" | "?") {
+                return None;
+            }
             if matches!(word, ";" | ":") {
                 let before = tokens[..i].iter().filter(|t| t.word).count();
                 if before > MAX_LEAD_IN_WORDS {
@@ -556,6 +561,10 @@ mod tests {
         assert_eq!(
             negation("No talks are taking place").as_deref(),
             Some("No ")
+        );
+        assert_eq!(
+            negation("I heard he's on a month's suspension. And it's not a rumour").as_deref(),
+            None
         );
         assert_eq!(
             negation("Simply put: it is not true").as_deref(),
