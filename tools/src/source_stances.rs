@@ -201,12 +201,14 @@ pub fn evaluate(
                         let r = enriched.align.range(&(e.start as usize..e.end as usize));
                         r.start < j.evidence_end && j.evidence_start < r.end
                     });
-                    (overlaps || similarity >= 0.5).then_some((similarity, s, claim))
+                    (overlaps || similarity >= 0.5).then_some((similarity, overlaps, s, claim))
                 })
-                // Equally like the judgment's claim: the pipeline's surest.
+                // Equally like the judgment's claim: the one that cites the
+                // judgment's sentence, then the pipeline's surest.
                 .max_by(|a, b| {
                     a.0.total_cmp(&b.0)
-                        .then(a.1.confidence.total_cmp(&b.1.confidence))
+                        .then(a.1.cmp(&b.1))
+                        .then(a.2.confidence.total_cmp(&b.2.confidence))
                 });
             out.push(Outcome {
                 doc: doc.clone(),
@@ -214,9 +216,9 @@ pub fn evaluate(
                 claim: j.claim.clone(),
                 label: j.label.clone(),
                 predicted: best
-                    .map_or("", |(_, s, _)| label_name(s.label()))
+                    .map_or("", |(_, _, s, _)| label_name(s.label()))
                     .to_string(),
-                predicted_claim: best.map_or(String::new(), |(_, _, c)| c.text.clone()),
+                predicted_claim: best.map_or(String::new(), |(_, _, _, c)| c.text.clone()),
                 sources_found: if best.is_none() {
                     let names: BTreeSet<&str> = record
                         .stances
