@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use stancewire_proto::v1::{self, StanceLabel};
 
 use crate::model::StatementModel;
-use crate::speech::{pair_key, Statement};
+use crate::speech::{is_negation, is_refutation, key_words, pair_key, Statement};
 
 /// Whether `claim` is the whole of `s`'s sentence, or more: the sentence
 /// that reports the statement, standing as a claim (a title-less article's
@@ -108,6 +108,11 @@ pub fn read(
             // The model's surety counts for the denial it can read.
             Some(StanceLabel::Deny) => (StanceLabel::Deny, EXPLICIT.max(p[1])),
             Some(label) => (label, EXPLICIT),
+            // Saying what the claim says, in its words, and nothing against
+            // it, is no denial, whatever the model reads ("He said paradise
+            // is open to all creatures" against "Paradise is open to all of
+            // God's creatures": 0.86 deny).
+            None if restates(claim, said) && p[1] > p[0] => (StanceLabel::Support, p[0] + p[1]),
             None => {
                 let top = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(2);
                 let label = [
@@ -173,6 +178,30 @@ pub fn merge(stated: Vec<v1::Stance>, read: Vec<v1::Stance>) -> Vec<v1::Stance> 
         (start(a), &a.source_name, &a.claim_id).cmp(&(start(b), &b.source_name, &b.claim_id))
     });
     out
+}
+
+/// Share of a claim's key words a statement must repeat to restate it.
+const RESTATED_WORDS: f64 = 0.6;
+
+/// Whether `said` restates `claim`: it has most of the claim's key words
+/// (at least three of them) and no word of negation or refutation the claim
+/// does not have.
+fn restates(claim: &str, said: &str) -> bool {
+    let claim_words = key_words(claim);
+    let said_words = key_words(said);
+    let shared = claim_words
+        .iter()
+        .filter(|w| said_words.contains(w))
+        .count();
+    let against = |text: &str| -> BTreeSet<String> {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+            .map(|w| w.to_lowercase().replace('’', "'"))
+            .filter(|w| is_negation(w) || is_refutation(w))
+            .collect()
+    };
+    shared >= 3
+        && shared as f64 >= RESTATED_WORDS * claim_words.len() as f64
+        && against(said).is_subset(&against(claim))
 }
 
 /// Most sentences of one claim read against a statement.

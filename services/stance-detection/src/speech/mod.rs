@@ -40,6 +40,8 @@ use std::ops::Range;
 use stancewire_proto::v1;
 
 use crate::attribution::Found;
+pub(crate) use lexicon::{is_negation, is_refutation};
+pub(crate) use normalize::key_words;
 pub use normalize::{claim_id, normalize};
 pub use stances::{pair_key, Statement};
 
