@@ -113,6 +113,13 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
                 .map_or_else(|| unnamed(text, &out, &content, kind), SpeakerRef::Subject),
             (None, _) => unnamed(text, &out, &content, kind),
         };
+        // "“I've heard that he's suspended,” Olsen said. “I heard he's on a
+        // month's suspension.”": a quote that starts after its cue's
+        // sentence is said in its own, which is its evidence.
+        let sentence = text
+            .sentence_at(content.start)
+            .filter(|&own| own > sentence)
+            .unwrap_or(sentence);
         out.push(Attribution {
             kind,
             content,

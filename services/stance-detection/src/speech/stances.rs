@@ -77,6 +77,9 @@ pub struct Statement {
     pub speaker: String,
     /// Ids of the claims the statement holds, answers or names the report of.
     pub linked: Vec<String>,
+    /// Of those, the ids of the claims stated inside its own words ("Reports
+    /// that P are not true"): its most direct evidence on them.
+    pub holds: Vec<String>,
     /// The statement's sentence, the evidence its stances cite.
     pub evidence: v1::Span,
     pub evidence_text: String,
@@ -219,7 +222,12 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
                 .map(|o| e.claims.records[o.claim].id.clone())
                 .collect();
             linked.dedup();
-            statement(e, speaker, a, linked, said.judges)
+            let mut holds: Vec<String> = others()
+                .filter(|o| a.content.start <= o.range.start && o.range.end <= a.content.end)
+                .map(|o| e.claims.records[o.claim].id.clone())
+                .collect();
+            holds.dedup();
+            statement(e, speaker, a, (linked, holds), said.judges)
         })
 }
 
@@ -391,7 +399,7 @@ fn statement(
     e: &Evidence,
     speaker: &Speaker,
     a: &Attribution,
-    linked: Vec<String>,
+    (linked, holds): (Vec<String>, Vec<String>),
     verdict: bool,
 ) -> Statement {
     let range = &e.text.sentences[a.sentence].range;
@@ -413,6 +421,7 @@ fn statement(
         source_name: speaker.name.clone(),
         speaker: speaker.key(e.cast),
         linked,
+        holds,
         evidence: e.text.span(range),
         evidence_text: e.text.slice(range).to_string(),
         readings: readings(e, speaker, a),
