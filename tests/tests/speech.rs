@@ -1238,6 +1238,27 @@ fn a_negation_after_a_colon_elaborates_a_clause_it_does_not_deny() {
 }
 
 #[test]
+fn a_question_in_a_quote_asks_about_its_proposition() {
+    let doc = tag(
+        "\"The American people do not agree with him,\" Senator Bernie Sanders said. \"Mr. Trump, \
+         do you really think that billionaires need a massive tax break?\"",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let tax = claim(&speech, "billionaires need a massive tax break");
+    assert_eq!(
+        stance(&speech, "Bernie Sanders", tax).label(),
+        StanceLabel::Query
+    );
+    assert_eq!(tax.source_entity_id, "", "a question asserts nothing");
+    assert!(
+        speech.quotes.iter().all(|q| q.kind() == QuoteKind::Direct),
+        "the question is a claim of his quote, not a quote of its own: {:?}",
+        speech.quotes
+    );
+}
+
+#[test]
 fn a_claim_has_one_id_across_wordings_and_articles() {
     let first =
         tag("Reuters reported that the minister delivered a secret message to the president.");

@@ -148,6 +148,14 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
             found
         })
         .collect();
+    // Questions inside what was said: "Mr. Trump, do you really think that
+    // billionaires need a massive tax break?" asks whether P.
+    let asked: Vec<Attribution> = out
+        .iter()
+        .filter(|a| matches!(a.kind, Kind::Direct | Kind::Reported))
+        .flat_map(|a| questions_inside(text, a))
+        .collect();
+    let inner = inner.into_iter().chain(asked);
     for a in inner {
         let speaker = |b: &Attribution| match &b.speaker {
             SpeakerRef::Phrase(r) => Some(r.clone()),
@@ -280,6 +288,74 @@ fn reports_inside(text: &Text, outer: &Attribution) -> Vec<Attribution> {
             },
             speaker,
             sentence: outer.sentence,
+            confidence: outer.confidence,
+        });
+    }
+    out
+}
+
+/// The propositions a question inside an attribution's content asks about:
+/// "do you (really) think (that) P?", "is it true that P?". Each is asked
+/// by the attribution's speaker: a query of P, which asserts nothing.
+fn questions_inside(text: &Text, outer: &Attribution) -> Vec<Attribution> {
+    if !matches!(
+        outer.speaker,
+        SpeakerRef::Phrase(_) | SpeakerRef::Subject(_)
+    ) {
+        return Vec::new();
+    }
+    let tokens = text.tokens(&outer.content);
+    let words: Vec<String> = tokens.iter().map(|t| text.lower(t)).collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (end, word) in words.iter().enumerate() {
+        if !matches!(word.as_str(), "?" | "." | "!") {
+            continue;
+        }
+        let sentence = &words[start..end];
+        let opens = start;
+        start = end + 1;
+        if word != "?" {
+            continue;
+        }
+        // "think"/"believe" after "you" (with "do", "really" between), or
+        // "true" in "is it true".
+        let Some(verb) = sentence.iter().enumerate().position(|(i, w)| {
+            let think = matches!(w.as_str(), "think" | "believe")
+                && sentence[..i].iter().rev().take(3).any(|b| b == "you");
+            let true_that =
+                w == "true" && i >= 2 && sentence[i - 2] == "is" && sentence[i - 1] == "it";
+            think || true_that
+        }) else {
+            continue;
+        };
+        let mut from = opens + verb + 1;
+        if words.get(from).is_some_and(|w| w == "that") {
+            from += 1;
+        }
+        if from >= end {
+            continue;
+        }
+        let content = text.trim_clause(&(tokens[from].range.start..tokens[end].range.start));
+        if text.tokens(&content).iter().filter(|t| t.word).count() < 3 {
+            continue;
+        }
+        let Some(sentence) = text.sentence_at(content.start) else {
+            continue;
+        };
+        let verb_token = &tokens[opens + verb];
+        out.push(Attribution {
+            kind: Kind::Proposition,
+            content,
+            cue: Cue {
+                word: words[opens + verb].clone(),
+                class: CueClass::Query,
+                negated: false,
+                nominal: false,
+                range: Some(verb_token.range.clone()),
+            },
+            speaker: outer.speaker.clone(),
+            sentence,
             confidence: outer.confidence,
         });
     }

@@ -106,6 +106,18 @@ fn quote_records(
         .zip(speakers)
         .enumerate()
         .filter_map(|(i, (a, s))| {
+            // A proposition inside the speaker's own quote ("Do you really
+            // think that P?") is a claim of the quote, not a second quote.
+            let inside_own_quote = a.kind == Kind::Proposition
+                && attributions.iter().zip(speakers).any(|(b, t)| {
+                    b.kind == Kind::Direct
+                        && b.content.start <= a.content.start
+                        && a.content.end <= b.content.end
+                        && t.key(cast) == s.key(cast)
+                });
+            if inside_own_quote {
+                return None;
+            }
             let kind = match a.kind {
                 Kind::Direct => v1::QuoteKind::Direct,
                 Kind::Proposition | Kind::Reported if !s.is_nobody() => v1::QuoteKind::Reported,
