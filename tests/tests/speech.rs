@@ -1259,6 +1259,28 @@ fn a_question_in_a_quote_asks_about_its_proposition() {
 }
 
 #[test]
+fn a_verdict_that_names_what_it_judges_is_a_claim_as_well() {
+    let doc = tag(
+        "Online rumors of singer Tom Jansen's death have been revealed to be a hoax, The \
+         Hollywood Reporter has confirmed.\n\n\
+         \"Reports that Tom died are false,\" his manager Eva de Boer said.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let hoax = claim_with(&speech, "revealed to be a hoax");
+    assert_eq!(
+        stance(&speech, "Hollywood Reporter", hoax).label(),
+        StanceLabel::Support
+    );
+    // One that holds what it judges is only the stance on it.
+    assert!(
+        !speech.claims.iter().any(|c| c.text.contains("are false")),
+        "{:#?}",
+        speech.claims
+    );
+}
+
+#[test]
 fn a_claim_has_one_id_across_wordings_and_articles() {
     let first =
         tag("Reuters reported that the minister delivered a secret message to the president.");

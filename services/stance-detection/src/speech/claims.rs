@@ -82,7 +82,7 @@ pub(crate) fn extract(
                 // "Please do not share it": a request is no proposition.
                 Kind::Reported | Kind::Direct => {
                     !speakers[i].is_nobody()
-                        && !judges_another_in(text, a)
+                        && (!judges_another_in(text, a) || self_contained_verdict(text, a))
                         && !declines_comment(text, &a.content)
                         && !imperative(&text.lower_words(&a.content))
                 }
@@ -209,6 +209,32 @@ pub(crate) fn judges_another(words: &[String]) -> bool {
         matches!(pair[0].as_str(), "this" | "these" | "those") && is_refutation(&pair[1])
     });
     (points_back || names_report) && verdict || called_false
+}
+
+/// A verdict that names in full what it judges and is worded as a
+/// proposition of its own ("Online rumors of Macaulay Culkin's death have
+/// been revealed to be a hoax"): a claim its speaker makes, as well as a
+/// stance on the claims it answers. One that points back ("These claims are
+/// false", "It is not true"), negates, or holds the proposition it judges
+/// ("The suggestion that P is false") is only the stance.
+fn self_contained_verdict(text: &Text, a: &Attribution) -> bool {
+    let words = text.lower_words(&a.content);
+    // "It is not true", "targeted by this hoax": it points at what it judges.
+    let points_back = words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "that" | "it" | "it's" | "they" | "that's" | "such"
+        )
+    }) || words
+        .iter()
+        .any(|w| matches!(w.as_str(), "this" | "these" | "those"));
+    // "The suggestion that P is categorically false": a verdict on the P it
+    // holds, which is the claim.
+    let holds_proposition = words.iter().any(|w| w == "that" || w == "whether");
+    !points_back
+        && !holds_proposition
+        && words.len() >= 6
+        && main_negation(text, &a.content).is_none()
 }
 
 /// Whether a sentence of speech calls something false in so many words:
