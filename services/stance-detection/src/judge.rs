@@ -11,7 +11,9 @@
 //! against a claim) reads the claim with the statement's sentence: support,
 //! deny, or a comment. A statement
 //! whose own cue denies, asks or takes no side ("denied", "asked whether",
-//! "neither confirmed nor denied") says so, and that decides.
+//! "neither confirmed nor denied") says so, and that decides; one that
+//! restates the claim in its own words with nothing against it is no denial,
+//! whatever the model reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,15 +21,6 @@ use stancewire_proto::v1::{self, StanceLabel};
 
 use crate::model::StatementModel;
 use crate::speech::{is_negation, is_refutation, key_words, pair_key, Statement};
-
-/// Whether `claim` is the whole of `s`'s sentence, or more: the sentence
-/// that reports the statement, standing as a claim (a title-less article's
-/// first line is its headline claim), not a claim of someone else's.
-fn is_the_sentence_of(claim: &v1::Claim, s: &Statement) -> bool {
-    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
-    let sentence = words(&s.evidence_text);
-    !sentence.is_empty() && words(&claim.text).contains(&sentence)
-}
 
 /// Confidence of a stance its cue states explicitly.
 const EXPLICIT: f32 = 0.9;
@@ -182,6 +175,15 @@ pub fn merge(stated: Vec<v1::Stance>, read: Vec<v1::Stance>) -> Vec<v1::Stance> 
         (start(a), &a.source_name, &a.claim_id).cmp(&(start(b), &b.source_name, &b.claim_id))
     });
     out
+}
+
+/// Whether `claim` is the whole of `s`'s sentence, or more: the sentence
+/// that reports the statement, standing as a claim (a title-less article's
+/// first line is its headline claim), not a claim of someone else's.
+fn is_the_sentence_of(claim: &v1::Claim, s: &Statement) -> bool {
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let sentence = words(&s.evidence_text);
+    !sentence.is_empty() && words(&claim.text).contains(&sentence)
 }
 
 /// Share of a claim's key words a statement must repeat to restate it.

@@ -675,6 +675,7 @@ impl Resolver<'_, '_> {
     /// leads, is the speaker; one who speaks for another ("a spokesman
     /// for …") stands for the principal instead (`by_principal`).
     fn named_later(&self, range: &Range<usize>) -> Option<usize> {
+        // How many sentences after the role's the name may come.
         const REACH: usize = 2;
         let words: Vec<String> = self
             .words(range)
@@ -686,6 +687,7 @@ impl Resolver<'_, '_> {
         }
         let of = words.iter().position(|w| w == "of").unwrap_or(words.len());
         let head = words[..of].last()?;
+        // One holder: "the leaders of …" are several, named or not.
         if role_family(head).is_none() || is_representative(head) || head.ends_with('s') {
             return None;
         }
