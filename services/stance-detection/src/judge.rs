@@ -54,15 +54,17 @@ pub fn read(
     // readings`) against each of the claim's first sentences; the surest
     // sided reading is kept.
     let sentences: Vec<Vec<&str>> = claims.iter().map(|c| claim_sentences(&c.text)).collect();
+    let spaced: Vec<String> = claims.iter().map(|c| single_spaced(&c.text)).collect();
     let mut pairs: Vec<(&Statement, usize, &str, &str)> = Vec::new();
     for s in statements {
+        let evidence = single_spaced(&s.evidence_text);
         for (c, claim) in claims.iter().enumerate() {
             if own.contains(&pair_key(&s.source_entity_id, &s.source_name, &claim.id)) {
                 continue;
             }
             // A title-less article's headline claim is its first line: the
             // lead's own sentence is no claim for its speaker to answer.
-            if is_the_sentence_of(claim, s) {
+            if !evidence.is_empty() && spaced[c].contains(&evidence) {
                 continue;
             }
             let linked = s.linked.contains(&claim.id);
@@ -177,13 +179,11 @@ pub fn merge(stated: Vec<v1::Stance>, read: Vec<v1::Stance>) -> Vec<v1::Stance> 
     out
 }
 
-/// Whether `claim` is the whole of `s`'s sentence, or more: the sentence
-/// that reports the statement, standing as a claim (a title-less article's
-/// first line is its headline claim), not a claim of someone else's.
-fn is_the_sentence_of(claim: &v1::Claim, s: &Statement) -> bool {
-    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
-    let sentence = words(&s.evidence_text);
-    !sentence.is_empty() && words(&claim.text).contains(&sentence)
+/// `text` with each run of whitespace one space, so that a claim that is a
+/// statement's whole sentence, or more (a title-less article's first line
+/// standing as its headline claim), is found in it whatever its line breaks.
+fn single_spaced(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Share of a claim's key words a statement must repeat to restate it.

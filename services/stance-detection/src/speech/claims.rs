@@ -219,15 +219,14 @@ pub(crate) fn judges_another(words: &[String]) -> bool {
 /// ("The suggestion that P is false") is only the stance.
 fn self_contained_verdict(text: &Text, a: &Attribution) -> bool {
     let words = text.lower_words(&a.content);
-    // "It is not true", "targeted by this hoax": it points at what it judges.
-    let points_back = words.first().is_some_and(|w| {
-        matches!(
-            w.as_str(),
-            "that" | "it" | "it's" | "they" | "that's" | "such"
-        )
-    }) || words
-        .iter()
-        .any(|w| matches!(w.as_str(), "this" | "these" | "those"));
+    // "It is not true", "targeted by this hoax": it points at what it judges
+    // (an opening "that" is any "that", below).
+    let points_back = words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "it" | "it's" | "they" | "that's" | "such"))
+        || words
+            .iter()
+            .any(|w| matches!(w.as_str(), "this" | "these" | "those"));
     // "The suggestion that P is categorically false": a verdict on the P it
     // holds, which is the claim.
     let holds_proposition = words.iter().any(|w| w == "that" || w == "whether");

@@ -31,8 +31,7 @@ use stancewire_proto::v1::{self, StanceLabel};
 use super::attribution::{Attribution, Kind};
 use super::cast::Cast;
 use super::claims::{
-    called_false, declines_comment, imperative, is_auxiliary, judges_another_in, main_negation,
-    Claims,
+    called_false, declines_comment, imperative, is_auxiliary, judges_another, main_negation, Claims,
 };
 use super::lexicon::{is_hedge, is_report_noun, CueClass};
 use super::normalize::key_words;
@@ -213,21 +212,21 @@ fn statements<'e>(e: &'e Evidence) -> impl Iterator<Item = Statement> + 'e {
                 })
                 .flatten()
                 .map(|o| e.speakers[o.attribution].key(e.cast));
-            let mut linked: Vec<String> = others()
-                .filter(|o| {
-                    let answered = o.range.end <= a.content.start
-                        && claimant.as_ref() == Some(&e.speakers[o.attribution].key(e.cast));
-                    answered || about(e, &said, o.claim, &o.range, &e.attributions[o.attribution])
-                })
-                .map(|o| e.claims.records[o.claim].id.clone())
-                .collect();
+            let (mut linked, mut holds) = (Vec::new(), Vec::new());
+            for o in others() {
+                let id = &e.claims.records[o.claim].id;
+                let answered = o.range.end <= a.content.start
+                    && claimant.as_ref() == Some(&e.speakers[o.attribution].key(e.cast));
+                if answered || about(e, &said, o.claim, &o.range, &e.attributions[o.attribution]) {
+                    linked.push(id.clone());
+                }
+                if holds_claim(a, &o.range) {
+                    holds.push(id.clone());
+                }
+            }
             linked.dedup();
-            let mut holds: Vec<String> = others()
-                .filter(|o| a.content.start <= o.range.start && o.range.end <= a.content.end)
-                .map(|o| e.claims.records[o.claim].id.clone())
-                .collect();
             holds.dedup();
-            statement(e, speaker, a, (linked, holds), said.judges)
+            statement(e, speaker, a, linked, holds, said.judges)
         })
 }
 
@@ -254,12 +253,13 @@ impl<'a> Said<'a> {
         let lower = e.text.lower_words(&a.content);
         Said {
             a,
+            // A verdict in any of its sentences (`judges_another_in`), or a
+            // thing it calls false, sentence by sentence.
             judges: a.kind == Kind::Object
-                || judges_another_in(e.text, a)
                 || e.text
                     .said_sentences(&a.content, a.kind == Kind::Direct)
                     .iter()
-                    .any(|words| called_false(words))
+                    .any(|words| judges_another(words) || called_false(words))
                 || rejects_report(a, &lower),
             negates: main_negation(e.text, &a.content).is_some() && !imperative(&lower),
             names: report_sources(e, a),
@@ -289,6 +289,12 @@ fn points_back(lower: &[String]) -> bool {
     })
 }
 
+/// Whether statement `a` holds the claim stated at `range` in its own
+/// words: "Reports that P are not true, Smith said".
+fn holds_claim(a: &Attribution, range: &Range<usize>) -> bool {
+    a.content.start <= range.start && range.end <= a.content.end
+}
+
 /// Whether statement `said` is about claim `claim`, stated at `range` by
 /// attribution `stated`.
 fn about(
@@ -300,8 +306,7 @@ fn about(
 ) -> bool {
     let a = said.a;
     let sentence = stated.sentence;
-    // It holds the claim: "Reports that P are not true, Smith said".
-    let holds = a.content.start <= range.start && range.end <= a.content.end;
+    let holds = holds_claim(a, range);
     // It names the report the claim came from: "dismissed the Reuters report".
     let source = e.claims.info[claim].source.as_ref().and_then(|s| s.entity);
     let names_report = source.is_some_and(|s| said.names.contains(&s));
@@ -399,7 +404,8 @@ fn statement(
     e: &Evidence,
     speaker: &Speaker,
     a: &Attribution,
-    (linked, holds): (Vec<String>, Vec<String>),
+    linked: Vec<String>,
+    holds: Vec<String>,
     verdict: bool,
 ) -> Statement {
     let range = &e.text.sentences[a.sentence].range;
