@@ -1312,3 +1312,34 @@ fn sentences_without_speech_yield_nothing() {
         Speech::default()
     );
 }
+
+#[test]
+fn a_description_modified_by_a_parent_body_is_the_body_named_before_it() {
+    // "the U.N. agency" is the U.N. programme the story opened with, not
+    // the United Nations; "the agency" after it is the same programme.
+    let doc = tag(
+        "The United Nations Children's Fund on Thursday rejected a report by a Swiss newspaper \
+         that vaccines it bought for Malawi had expired before they were used.\n\n\
+         \"The vaccines were delivered well before their expiry date,\" the U.N. agency said. \
+         The agency added that it had shared its records with the government.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let first = speech
+        .quotes
+        .iter()
+        .find(|q| q.text.contains("vaccines it bought"))
+        .unwrap_or_else(|| panic!("{:#?}", speech.quotes));
+    assert!(
+        first.speaker_name.contains("Children"),
+        "the rejection is the fund's: {first:?}"
+    );
+    for starts in ["The vaccines were delivered", "it had shared its records"] {
+        let q = speech
+            .quotes
+            .iter()
+            .find(|q| q.text.starts_with(starts))
+            .unwrap_or_else(|| panic!("no quote {starts:?} in {:#?}", speech.quotes));
+        assert_eq!(q.speaker_entity_id, first.speaker_entity_id, "{q:?}");
+    }
+}

@@ -177,6 +177,7 @@ impl Resolver<'_, '_> {
             .or_else(|| self.by_principal(range))
             .or_else(|| self.by_role(range))
             .or_else(|| self.named_later(range))
+            .or_else(|| self.by_affiliate(range))
             .or_else(|| self.named_group(range))
             .or_else(|| self.by_relative(range));
         let speaker = match entity {
@@ -457,6 +458,41 @@ impl Resolver<'_, '_> {
                 .last()
                 .map(|m| m.entity)
         })
+    }
+
+    /// "The U.N. World Food Programme denied … “…,” the U.N. agency said":
+    /// a definite description whose modifier names an organisation ("the
+    /// U.N. agency", "the Kremlin press office") stands for the latest
+    /// organisation named before it whose name holds that modifier, in its
+    /// words or as their initials ("U.N." is "United Nations"), rather than
+    /// for the modifier's own organisation. With none before it, the phrase
+    /// names the modifier's organisation ("the Labour party").
+    fn by_affiliate(&self, range: &Range<usize>) -> Option<usize> {
+        let tokens = self.words(range);
+        let (first, head) = (tokens.first()?, tokens.last()?);
+        if self.text.lower(first) != "the"
+            || !is_organisation_noun(&self.text.lower(head))
+            || self
+                .text
+                .slice(&head.range)
+                .starts_with(|c: char| c.is_uppercase())
+        {
+            return None;
+        }
+        let modifier = self
+            .cast
+            .overlapping(&(first.range.end..head.range.start))
+            .filter(|m| self.cast.entities[m.entity].kind == EntityType::Org)
+            .filter(|m| first.range.end <= m.range.start && m.range.end <= head.range.start)
+            .last()?;
+        let said = self.text.slice(&modifier.range).to_string();
+        self.cast
+            .overlapping(&(0..range.start))
+            .filter(|m| m.range.end <= range.start && m.entity != modifier.entity)
+            .filter(|m| self.cast.entities[m.entity].kind == EntityType::Org)
+            .filter(|m| holds_name(&self.cast.entities[m.entity].name, &said))
+            .last()
+            .map(|m| m.entity)
     }
 
     /// Whether the words of `phrase` before `at` end with "in", "at" or
@@ -774,4 +810,51 @@ fn possessive_pronoun(word: &str) -> Option<bool> {
 fn related(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     short == long || (short.len() >= 4 && long.starts_with(short))
+}
+
+/// Whether an organisation's `name` holds `part`: its words in order ("Kremlin" in "Kremlin press
+/// service"), or as the initials of consecutive words ("U.N." in "United Nations World Food
+/// Programme", "EU" in "the European Union").
+fn holds_name(name: &str, part: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (name, part_words) = (words(name), words(part));
+    if part_words.is_empty() {
+        return false;
+    }
+    if name.windows(part_words.len()).any(|w| w == part_words) {
+        return true;
+    }
+    let letters: Vec<char> = part
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let initials: Vec<char> = name.iter().filter_map(|w| w.chars().next()).collect();
+    letters.len() >= 2
+        && part
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .all(char::is_uppercase)
+        && initials.windows(letters.len()).any(|w| w == letters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_name;
+
+    #[test]
+    fn a_name_holds_its_words_and_their_initials() {
+        assert!(holds_name("United Nations World Food Programme", "U.N."));
+        assert!(holds_name("the European Union", "EU"));
+        assert!(holds_name("Kremlin press service", "Kremlin"));
+        assert!(!holds_name("World Food Programme", "U.N."));
+        // Initials are written in capitals: "us" is a word, not "U.S.".
+        assert!(!holds_name("United States Army", "us"));
+        assert!(!holds_name("Reuters", "Reuters Breakingviews"));
+    }
 }
