@@ -1343,3 +1343,28 @@ fn a_description_modified_by_a_parent_body_is_the_body_named_before_it() {
         assert_eq!(q.speaker_entity_id, first.speaker_entity_id, "{q:?}");
     }
 }
+
+#[test]
+fn a_report_called_fake_is_the_papers_claim_and_the_callers_denial() {
+    // "called a <paper> report that P “…”": P ends where the quoted verdict
+    // starts; the paper reported P, the caller denies it.
+    let doc = tag(
+        "The Kremlin on Friday called a Bloomberg report that Russia was preparing to close \
+         its embassy in Vilnius \"a complete fabrication\".\n\n\
+         Bloomberg had cited three diplomats.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let closing = claim(
+        &speech,
+        "Russia was preparing to close its embassy in Vilnius",
+    );
+    assert_eq!(
+        stance(&speech, "Kremlin", closing).label(),
+        StanceLabel::Deny
+    );
+    assert_eq!(
+        stance(&speech, "Bloomberg", closing).label(),
+        StanceLabel::Support
+    );
+}

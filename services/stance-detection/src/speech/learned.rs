@@ -77,6 +77,11 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
                 content = text.trim_clause(&(content.start..end));
             }
         }
+        // "called a Bloomberg report that P “a complete fabrication”": to
+        // call what was said false is to deny it.
+        if cue.class == CueClass::Say && !cue.negated && calls_false(text, &cue, &raw) {
+            cue.class = CueClass::Deny;
+        }
         let words = text.tokens(&content).iter().filter(|t| t.word).count();
         let unsure = f.confidence < MIN_REPORTED_CONFIDENCE || words < MIN_REPORTED_WORDS;
         if content.is_empty() || (kind != Kind::Direct && unsure) {
@@ -374,12 +379,30 @@ fn is_noun_modifier_start(word: &str) -> bool {
 fn report_phrase(text: &Text, sentence: usize, cue: &Range<usize>) -> Option<Range<usize>> {
     let tokens = text.tokens(&text.sentences[sentence].range);
     let at = tokens.iter().position(|t| t.range.start >= cue.start)?;
-    let phrase = phrase::before(text, &tokens, at)?;
+    let phrase = phrase::before(text, &tokens, at)
+        .map(|p| p.range)
+        .or_else(|| article_phrase(text, &tokens[..at]))?;
     let named = text
-        .tokens(&phrase.range)
+        .tokens(&phrase)
         .iter()
         .any(|t| t.word && !is_lower(text, t));
-    named.then_some(phrase.range)
+    named.then_some(phrase)
+}
+
+/// "The White House on Monday called [a New York Times] report": when the
+/// words before a report noun run on past a subject phrase, the noun's own
+/// phrase opens at the article before it — "a", "an" or "the", then only
+/// capitalised words (the name), ending where `before` ends.
+fn article_phrase(text: &Text, before: &[super::text::Token]) -> Option<Range<usize>> {
+    let last = before.last()?;
+    let opens = before
+        .iter()
+        .rev()
+        .take_while(|t| t.word)
+        .take(phrase::MAX_WORDS)
+        .take_while(|t| !is_lower(text, t) || matches!(text.lower(t).as_str(), "a" | "an" | "the"))
+        .find(|t| matches!(text.lower(t).as_str(), "a" | "an" | "the"))?;
+    (opens.range.start < last.range.start).then_some(opens.range.start..last.range.end)
 }
 
 /// Where a verdict on a proposition starts inside it: a form of "be" or
@@ -401,16 +424,59 @@ fn judgement_start(text: &Text, content: &Range<usize>) -> Option<usize> {
                 .take(4)
                 .find(|n| !is_verb_modifier(n) && *n != "been")
                 .is_some_and(|n| is_refutation(n) || is_affirmation(n));
-        // "dismissed a report that P as “completely false”".
-        let called = w == "as"
-            && tokens[i + 1..]
+        // A verdict among the next two words that are not an article or an
+        // adverb ("as “a complete fabrication”").
+        let verdict_follows = || {
+            tokens[i + 1..]
                 .iter()
                 .zip(&words[i + 1..])
-                .filter(|(t, n)| t.word && !is_verb_modifier(n))
+                .filter(|(t, n)| t.word && !is_verb_modifier(n) && !is_determiner(n))
                 .take(2)
-                .any(|(_, n)| is_refutation(n) || is_affirmation(n));
-        (judged || called).then_some(tokens[i].range.start)
+                .any(|(_, n)| is_refutation(n) || is_affirmation(n))
+        };
+        // "dismissed a report that P as “completely false”".
+        let called = w == "as" && verdict_follows();
+        // "called a report that P “fake news”": a quoted verdict closing
+        // the content.
+        let quoted = OPENING
+            .iter()
+            .any(|&c| text.slice(&tokens[i].range).starts_with(c))
+            && quoted_to_the_end(text.slice(&(tokens[i].range.start..content.end)).trim())
+            && verdict_follows();
+        (judged || called || quoted).then_some(tokens[i].range.start)
     })
+}
+
+/// Whether a cue of naming ("called", "labelled", "branded", "termed")
+/// gives what it names a refuting verdict: "called the report “fake news”",
+/// "branded the claims false".
+fn calls_false(text: &Text, cue: &Cue, content: &Range<usize>) -> bool {
+    let naming = cue.word.split_whitespace().last().is_some_and(|w| {
+        matches!(
+            w,
+            "call"
+                | "calls"
+                | "called"
+                | "calling"
+                | "label"
+                | "labels"
+                | "labelled"
+                | "labeled"
+                | "brand"
+                | "brands"
+                | "branded"
+                | "term"
+                | "terms"
+                | "termed"
+        )
+    });
+    naming
+        && judgement_start(text, content).is_some_and(|at| {
+            text.lower_words(&(at..content.end))
+                .iter()
+                .take(4)
+                .any(|w| is_refutation(w))
+        })
 }
 
 fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {

@@ -16,7 +16,7 @@ use super::lexicon::{
 use super::text::{Text, Token};
 
 /// The longest speaker phrase, in words.
-const MAX_WORDS: usize = 8;
+pub(crate) const MAX_WORDS: usize = 8;
 
 /// A speaker phrase and what was stripped between it and its cue.
 #[derive(Debug, Clone)]
