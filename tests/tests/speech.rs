@@ -1368,3 +1368,35 @@ fn a_report_called_fake_is_the_papers_claim_and_the_callers_denial() {
         StanceLabel::Support
     );
 }
+
+#[test]
+fn demanding_answers_on_whether_p_queries_p() {
+    let doc = tag(
+        "Opposition leaders on Monday demanded answers on whether the health ministry had paid \
+         a consultancy twice for the same vaccine study, after the Irish Times reported that \
+         the payments were made in 2021.",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let paid = claim_with(&speech, "had paid a consultancy twice");
+    assert_eq!(
+        stance(&speech, "Opposition leaders", paid).label(),
+        StanceLabel::Query
+    );
+}
+
+#[test]
+fn the_question_put_to_a_speaker_is_not_theirs_their_answer_is() {
+    let doc = tag(
+        "Asked whether the airline was planning to cut its long-haul fleet, chief executive \
+         Maria Lind said: \"We are not cutting a single aircraft. We are hiring pilots.\"",
+    );
+    let speech = speech_of(&doc);
+    assert_well_formed(&doc, &speech);
+    let cut = claim_with(&speech, "planning to cut its long-haul fleet");
+    assert_ne!(
+        stance(&speech, "Maria Lind", cut).label(),
+        StanceLabel::Support,
+        "she was asked it; she did not say it"
+    );
+}

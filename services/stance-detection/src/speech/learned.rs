@@ -67,8 +67,16 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
         {
             raw = that..raw.end;
         }
+        // "demanded answers on whether P": what was asked is P.
+        let asked = asked_proposition(text, &raw);
+        if let Some(whether) = asked {
+            raw = whether..raw.end;
+        }
         let kind = kind(text, &raw, f.cue.is_some());
         let mut cue = cue_range.as_ref().map_or_else(no_cue, |r| cue_of(text, r));
+        if asked.is_some() && !cue.negated {
+            cue.class = CueClass::Query;
+        }
         let mut content = trimmed(text, &raw, kind);
         if kind == Kind::Proposition && cue.nominal {
             // "report claiming that P are not true": P ends where the
@@ -91,12 +99,19 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
         let Some(sentence) = text.sentence_at(at) else {
             continue;
         };
+        let mut speaker_asked = false;
         if cue_range
             .as_ref()
             .is_some_and(|c| was_asked(text, sentence, c))
         {
             // Still what the speaker spoke about, but no question of theirs.
             cue.class = CueClass::Say;
+            // "Asked whether P, Quinn said: …": P is the question put to
+            // the speaker, neither said nor asked by them; their answer is
+            // a statement of its own, read against it.
+            if kind == Kind::Proposition {
+                speaker_asked = true;
+            }
         }
         if cue_range
             .as_ref()
@@ -117,6 +132,11 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
             (None, Some(c)) if content.start >= c.end => coordinated_subject(text, sentence, c)
                 .map_or_else(|| unnamed(text, &out, &content, kind), SpeakerRef::Subject),
             (None, _) => unnamed(text, &out, &content, kind),
+        };
+        let speaker = if speaker_asked {
+            SpeakerRef::Nobody
+        } else {
+            speaker
         };
         // "“I've heard that he's suspended,” Olsen said. “I heard he's on a
         // month's suspension.”": a quote that starts after its cue's
@@ -670,6 +690,48 @@ fn cited_proposition(text: &Text, cue: &Range<usize>, content: &Range<usize>) ->
     tokens.windows(2).find_map(|w| {
         (text.slice(&w[0].range) == "," && text.lower(&w[1]) == "that").then(|| w[1].range.start)
     })
+}
+
+/// Where the question starts in a content that asks for an answer to it:
+/// "answers on whether P", "clarity about whether P", "an explanation of
+/// whether P" — a noun of answering or asking, at most
+/// [`MAX_ASKED_WORDS`] words, then "whether" (a "whether" of its own).
+fn asked_proposition(text: &Text, content: &Range<usize>) -> Option<usize> {
+    let tokens: Vec<_> = text
+        .tokens(content)
+        .into_iter()
+        .filter(|t| t.word)
+        .collect();
+    let words: Vec<String> = tokens.iter().map(|t| text.lower(t)).collect();
+    let asks = words
+        .iter()
+        .take(2)
+        .any(|w| is_question_noun(w.trim_end_matches('s')));
+    let whether = words
+        .iter()
+        .take(MAX_ASKED_WORDS + 1)
+        .position(|w| w == "whether")?;
+    (asks && whether > 0).then(|| tokens[whether].range.start)
+}
+
+/// The most words before the "whether" of an asked question.
+const MAX_ASKED_WORDS: usize = 4;
+
+/// Nouns that ask for an answer ("demanded answers", "raised questions").
+fn is_question_noun(word: &str) -> bool {
+    matches!(
+        word,
+        "answer"
+            | "question"
+            | "clarity"
+            | "clarification"
+            | "explanation"
+            | "assurance"
+            | "inquiry"
+            | "enquiry"
+            | "investigation"
+            | "probe"
+    )
 }
 
 /// "Asked about the report, Sanders said …": a participle opening the
