@@ -99,19 +99,12 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
         let Some(sentence) = text.sentence_at(at) else {
             continue;
         };
-        let mut speaker_asked = false;
-        if cue_range
+        let put_to_speaker = cue_range
             .as_ref()
-            .is_some_and(|c| was_asked(text, sentence, c))
-        {
+            .is_some_and(|c| was_asked(text, sentence, c));
+        if put_to_speaker {
             // Still what the speaker spoke about, but no question of theirs.
             cue.class = CueClass::Say;
-            // "Asked whether P, Quinn said: …": P is the question put to
-            // the speaker, neither said nor asked by them; their answer is
-            // a statement of its own, read against it.
-            if kind == Kind::Proposition {
-                speaker_asked = true;
-            }
         }
         if cue_range
             .as_ref()
@@ -121,6 +114,10 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
             cue.negated = false;
         }
         let speaker = match (&f.source, &cue_range) {
+            // "Asked whether P, Quinn said: …": P is the question put to
+            // the speaker, neither said nor asked by them; their answer is
+            // a statement of its own, read against it.
+            _ if put_to_speaker && kind == Kind::Proposition => SpeakerRef::Nobody,
             (Some(s), _) => SpeakerRef::Phrase(phrase::pronoun_head(text, &bytes(s))),
             // "Earlier Reuters report claiming that": the report's source
             // is named in its own noun phrase.
@@ -132,11 +129,6 @@ pub(crate) fn attributions(text: &Text, found: &[Found], quoted: &Quoted) -> Vec
             (None, Some(c)) if content.start >= c.end => coordinated_subject(text, sentence, c)
                 .map_or_else(|| unnamed(text, &out, &content, kind), SpeakerRef::Subject),
             (None, _) => unnamed(text, &out, &content, kind),
-        };
-        let speaker = if speaker_asked {
-            SpeakerRef::Nobody
-        } else {
-            speaker
         };
         // "“I've heard that he's suspended,” Olsen said. “I heard he's on a
         // month's suspension.”": a quote that starts after its cue's
@@ -414,14 +406,15 @@ fn report_phrase(text: &Text, sentence: usize, cue: &Range<usize>) -> Option<Ran
 /// phrase opens at the article before it — "a", "an" or "the", then only
 /// capitalised words (the name), ending where `before` ends.
 fn article_phrase(text: &Text, before: &[super::text::Token]) -> Option<Range<usize>> {
+    let article = |t: &&super::text::Token| matches!(text.lower(t).as_str(), "a" | "an" | "the");
     let last = before.last()?;
     let opens = before
         .iter()
         .rev()
         .take_while(|t| t.word)
         .take(phrase::MAX_WORDS)
-        .take_while(|t| !is_lower(text, t) || matches!(text.lower(t).as_str(), "a" | "an" | "the"))
-        .find(|t| matches!(text.lower(t).as_str(), "a" | "an" | "the"))?;
+        .take_while(|t| !is_lower(text, t) || article(t))
+        .find(article)?;
     (opens.range.start < last.range.start).then_some(opens.range.start..last.range.end)
 }
 

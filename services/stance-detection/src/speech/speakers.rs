@@ -21,6 +21,7 @@ use super::lexicon::{
     is_determiner, is_media_noun, is_organisation_noun, is_person_noun, is_report_noun,
     is_representative, is_stop_word, pronoun, role_family,
 };
+use super::phrase::is_lower;
 use super::text::{Text, Token};
 
 /// A resolved speaker: an entity of the article, or a name only.
@@ -247,11 +248,7 @@ impl Resolver<'_, '_> {
         // "The Hollywood Reporter" is a name, not a reporter: a description's
         // head is a common noun, written in lower case.
         let head = tokens.last()?;
-        if self
-            .text
-            .slice(&head.range)
-            .starts_with(|c: char| c.is_uppercase())
-        {
+        if !is_lower(self.text, head) {
             return None;
         }
         let words: Vec<String> = tokens.iter().map(|t| self.text.lower(t)).collect();
@@ -472,10 +469,7 @@ impl Resolver<'_, '_> {
         let (first, head) = (tokens.first()?, tokens.last()?);
         if self.text.lower(first) != "the"
             || !is_organisation_noun(&self.text.lower(head))
-            || self
-                .text
-                .slice(&head.range)
-                .starts_with(|c: char| c.is_uppercase())
+            || !is_lower(self.text, head)
         {
             return None;
         }
