@@ -77,15 +77,22 @@ impl QuantizedLinear {
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
-        match self.activations {
-            Activations::PerPass => self.multiply(x) * &self.scale + &self.bias,
+        let mut y = match self.activations {
+            Activations::PerPass => self.multiply(x),
             // Each row scaled to ±1 before the multiply (so fbgemm's one
             // scale fits every row) and scaled back after.
             Activations::PerToken => {
                 let rows = x.abs().amax([-1].as_slice(), true).clamp_min(1e-12);
-                self.multiply(&(x / &rows)) * rows * &self.scale + &self.bias
+                let mut y = self.multiply(&(x / &rows));
+                y *= &rows;
+                y
             }
-        }
+        };
+        // In place: the same operations in the same order as out of place
+        // (the same numbers), without an output-sized tensor for each step.
+        y *= &self.scale;
+        y += &self.bias;
+        y
     }
 
     /// fbgemm's int8 product of `x` with the rows as quantized (before the
