@@ -191,8 +191,19 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     // 3. Stage two.
     let mut items = cross_items(&frozen.with(&relate, &cross), &train, &bodies, &claims);
     if let Some(teacher) = &args.distil.teacher {
-        teach(&mut items, teacher, &config, &args.checkpoints)?;
+        // The teacher's cross-encoder at its own depth: a distilled teacher
+        // (`models/stance-fast`) has fewer layers than its `config.json`.
+        let teacher_config = InputSettings::read(teacher)?.cross_config(&config);
+        teach(&mut items, teacher, &teacher_config, &args.checkpoints)?;
     }
+    // How the teacher was trained, read now: `--out` may be the teacher's
+    // own directory, which the first export overwrites.
+    let teacher_training = args
+        .distil
+        .teacher
+        .as_ref()
+        .and_then(|t| std::fs::read(t.join("training.json")).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
@@ -272,6 +283,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 args,
                 &state,
                 &log,
+                teacher_training.as_ref(),
             )?;
             tracing::info!(epoch, out = %args.out.display(), "new best model exported");
         }
@@ -528,7 +540,8 @@ fn checkpoint(dir: &Path, epoch: usize) -> PathBuf {
 }
 
 /// Writes the model directory: all three networks' weights in half
-/// precision, config, vocabulary, input settings and how it was trained.
+/// precision, config, vocabulary, input settings and how it was trained
+/// (a student's with its teacher's record under `teacher_training`).
 fn export(
     stores: &[&nn::VarStore],
     config: &BertConfig,
@@ -536,6 +549,7 @@ fn export(
     args: &TrainArgs,
     state: &State,
     best: &EpochLog,
+    teacher_training: Option<&serde_json::Value>,
 ) -> anyhow::Result<()> {
     stancewire_model::weights::export(
         &args.out,
@@ -549,7 +563,7 @@ fn export(
     )?;
     let mut history = state.history.clone();
     history.push(best.clone());
-    let training = serde_json::json!({
+    let mut training = serde_json::json!({
         "settings": args,
         "input": settings,
         "best_epoch": best.epoch,
@@ -557,6 +571,9 @@ fn export(
         "best_dev_macro_f1": best.dev_macro_f1,
         "history": history,
     });
+    if let Some(teacher) = teacher_training {
+        training["teacher_training"] = teacher.clone();
+    }
     std::fs::write(
         args.out.join("training.json"),
         serde_json::to_vec_pretty(&training)?,
