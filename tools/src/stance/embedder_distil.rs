@@ -43,8 +43,9 @@ use super::{eval, fnc};
 #[derive(Debug, Clone, Serialize, clap::Args)]
 pub struct DistilArgs {
     /// The stance model whose embedder is distilled (its relatedness MLP and
-    /// cross-encoder are kept as they are): one with the 6-layer embedder,
-    /// `models/stance` or a cross-encoder student of it.
+    /// cross-encoder are kept as they are): `models/stance` (the 6-layer
+    /// embedder), a cross-encoder student of it, or a model whose embedder
+    /// is distilled already (`models/stance-fast`), for a shallower one.
     #[arg(long)]
     pub teacher: PathBuf,
     /// Encoder layers of the student embedder (the teacher's bottom layers).
@@ -114,10 +115,13 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
     args.run.begin(&args.checkpoints)?;
     let config = BertConfig::from_file(args.teacher.join("config.json"));
     let settings = InputSettings::read(&args.teacher)?;
+    // The teacher's embedder at its own depth: 6 layers, or fewer where it
+    // was distilled already (a student of a student).
+    let teacher_config = settings.embedder_config(&config);
     anyhow::ensure!(
-        settings.embedder_layers.is_none(),
-        "{} already has a distilled embedder",
-        args.teacher.display()
+        (args.layers as i64) < teacher_config.num_hidden_layers,
+        "the student needs fewer layers than the teacher's embedder ({})",
+        teacher_config.num_hidden_layers
     );
     let encoder = TextEncoder::from_vocab(&args.teacher.join("vocab.txt"))?;
     let weights = args.teacher.join("model.safetensors");
@@ -136,7 +140,7 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
     );
 
     let mut teacher_vs = nn::VarStore::new(Device::Cpu);
-    let teacher = Embedder::new(&(teacher_vs.root() / net::EMBEDDER), &config);
+    let teacher = Embedder::new(&(teacher_vs.root() / net::EMBEDDER), &teacher_config);
     load_teacher(&mut teacher_vs, &weights)?;
     let target = cached(&args.checkpoints.join("teacher.safetensors"), || {
         embed(&teacher, &train, "teacher")
