@@ -44,6 +44,14 @@ impl DistilArgs {
     }
 }
 
+/// How `teacher` was trained (its `training.json`), for a student's record;
+/// `None` when it has none. Read before the student's first export: a run
+/// may write its student over its teacher's directory.
+pub fn teacher_training(teacher: &Path) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(teacher.join("training.json")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// Runs a trained tagger (`teacher`, of `config`) once over every window and
 /// returns its logits at each word's first piece, flattened word by word
 /// (cheaper than a teacher pass every epoch). Windows go shortest first, 64

@@ -159,6 +159,7 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
     );
     load_teacher(&mut student_vs, &weights)?;
 
+    let teacher_training = crate::distil::teacher_training(&args.teacher);
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
@@ -202,7 +203,15 @@ pub fn run(args: &DistilArgs) -> anyhow::Result<()> {
             .map_or(f64::MIN, |h| h.dev_self_cosine);
         if log.dev_self_cosine > best {
             state.best_epoch = Some(epoch);
-            export(args, &student_vs, &config, &student_config, &state, &log)?;
+            export(
+                args,
+                &student_vs,
+                &config,
+                &student_config,
+                &state,
+                &log,
+                teacher_training.as_ref(),
+            )?;
             tracing::info!(epoch, out = %args.out.display(), "new best model exported");
         }
         state.history.push(log);
@@ -390,6 +399,7 @@ fn export(
     settings: &InputSettings,
     state: &State,
     best: &EpochLog,
+    teacher_training: Option<&serde_json::Value>,
 ) -> anyhow::Result<()> {
     let mut rest = nn::VarStore::new(Device::Cpu);
     let _relate = RelateNet::new(&(rest.root() / net::RELATE));
@@ -407,10 +417,6 @@ fn export(
     )?;
     let mut history = state.history.clone();
     history.push(best.clone());
-    let teacher_training: serde_json::Value = std::fs::read(args.teacher.join("training.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
     let training = serde_json::json!({
         "embedder_distillation": {
             "settings": args,

@@ -37,7 +37,7 @@ use stancewire_stance_detection::model::{
 };
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
-use crate::distil::DistilArgs;
+use crate::distil::{self, DistilArgs};
 use crate::run_args::RunArgs;
 
 use super::eval::{self, Task};
@@ -123,11 +123,17 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let source = args.distil.source_dir();
     let config = BertConfig::from_file(source.join("config.json"));
     let encoder = TextEncoder::from_vocab(&source.join("vocab.txt"))?;
-    let settings = match &args.distil.teacher {
+    let teacher_settings = args
+        .distil
+        .teacher
+        .as_deref()
+        .map(InputSettings::read)
+        .transpose()?;
+    let settings = match &teacher_settings {
         None => InputSettings::default(),
         Some(teacher) => InputSettings {
             cross_layers: Some(args.layers),
-            ..InputSettings::read(teacher)?
+            ..teacher.clone()
         },
     };
     let mut embed_vs = nn::VarStore::new(Device::Cpu);
@@ -190,20 +196,21 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 
     // 3. Stage two.
     let mut items = cross_items(&frozen.with(&relate, &cross), &train, &bodies, &claims);
-    if let Some(teacher) = &args.distil.teacher {
+    if let (Some(teacher), Some(taught)) = (&args.distil.teacher, &teacher_settings) {
         // The teacher's cross-encoder at its own depth: a distilled teacher
         // (`models/stance-fast`) has fewer layers than its `config.json`.
-        let teacher_config = InputSettings::read(teacher)?.cross_config(&config);
-        teach(&mut items, teacher, &teacher_config, &args.checkpoints)?;
+        teach(
+            &mut items,
+            teacher,
+            &taught.cross_config(&config),
+            &args.checkpoints,
+        )?;
     }
-    // How the teacher was trained, read now: `--out` may be the teacher's
-    // own directory, which the first export overwrites.
     let teacher_training = args
         .distil
         .teacher
-        .as_ref()
-        .and_then(|t| std::fs::read(t.join("training.json")).ok())
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        .as_deref()
+        .and_then(distil::teacher_training);
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
