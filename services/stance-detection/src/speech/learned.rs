@@ -694,16 +694,14 @@ fn asked_proposition(text: &Text, content: &Range<usize>) -> Option<usize> {
         .tokens(content)
         .into_iter()
         .filter(|t| t.word)
+        .take(MAX_ASKED_WORDS + 1)
         .collect();
     let words: Vec<String> = tokens.iter().map(|t| text.lower(t)).collect();
     let asks = words
         .iter()
         .take(2)
         .any(|w| is_question_noun(w.trim_end_matches('s')));
-    let whether = words
-        .iter()
-        .take(MAX_ASKED_WORDS + 1)
-        .position(|w| w == "whether")?;
+    let whether = words.iter().position(|w| w == "whether")?;
     (asks && whether > 0).then(|| tokens[whether].range.start)
 }
 
