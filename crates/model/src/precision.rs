@@ -2,14 +2,19 @@
 //!
 //! Every model of the project runs in float32, bfloat16 or int8 (its linear
 //! layers; `crate::int8`). `auto` picks what is fastest on this CPU, as
-//! measured on the project's machines: bfloat16 where AMX multiplies it
-//! (an Intel Xeon with AMX: the 2-layer tagger at 25.2 articles/s in
-//! bfloat16), int8 elsewhere, AVX-512 BF16 CPUs without AMX included (an
-//! AMD EPYC with AVX-512 BF16: stance-detection at 329 ms an article in
-//! int8 against 541 ms in bfloat16; AVX2: int8 about 1.4× float32). The
-//! precision a model ran in changes its outputs a little, so it is part of
-//! every model version: two hosts that resolve `auto` differently never
-//! emit different bytes under the same record version.
+//! measured on the project's machines: int8 wherever fbgemm multiplies it
+//! (x86-64 with AVX2), float32 elsewhere. bfloat16 loses even where AMX
+//! multiplies it: on a 2-core Intel Xeon with AMX, one thread,
+//! stance-detection takes 129–135 ms an article in int8 against 179–214 ms
+//! in bfloat16 (`stancewire-lab quotes --profile`, 20 BBC articles) and the
+//! 2-layer NER tagger reads CoNLL train in 7.5 s against 9.5 s, in 415 MB
+//! against 705 MB; on an AMD EPYC with AVX-512 BF16 and no AMX
+//! stance-detection took 329 ms in int8 against 541 ms in bfloat16; on
+//! AVX2, int8 is about 1.4× float32. (bfloat16 was `auto` with AMX until
+//! these models' int8 path was written out in tch ops.) The precision a
+//! model ran in changes its outputs a little, so it is part of every model
+//! version: two hosts that resolve `auto` differently never emit different
+//! bytes under the same record version.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,10 +22,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// bfloat16 where the CPU has AMX; int8 elsewhere.
+    /// int8 where fbgemm runs (AVX2); float32 elsewhere.
     Auto,
     Float32,
-    /// bfloat16 weights and activations (fast with AMX or AVX-512 BF16).
+    /// bfloat16 weights and activations (multiplied by AMX or AVX-512 BF16;
+    /// still slower than int8 on every CPU measured).
     Bfloat16,
     /// int8 linear layers (weights per output channel, activations per call).
     Int8,
@@ -30,8 +36,8 @@ impl Precision {
     /// The precision a model runs in: `auto` resolved for this CPU.
     pub fn resolve(self) -> Precision {
         match self {
-            Precision::Auto if cpu_has_amx() => Precision::Bfloat16,
-            Precision::Auto => Precision::Int8,
+            Precision::Auto if cpu_has_avx2() => Precision::Int8,
+            Precision::Auto => Precision::Float32,
             p => p,
         }
     }
@@ -47,11 +53,16 @@ impl Precision {
     }
 }
 
-/// Whether this CPU multiplies bfloat16 in AMX tiles.
-pub fn cpu_has_amx() -> bool {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .map(|s| s.contains(" amx_bf16"))
-        .unwrap_or(false)
+/// Whether fbgemm's int8 kernels run on this CPU (they need AVX2).
+pub fn cpu_has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 #[cfg(test)]
@@ -60,10 +71,10 @@ mod tests {
 
     #[test]
     fn auto_resolves_by_cpu_and_the_rest_stay_as_set() {
-        let expected = if cpu_has_amx() {
-            Precision::Bfloat16
-        } else {
+        let expected = if cpu_has_avx2() {
             Precision::Int8
+        } else {
+            Precision::Float32
         };
         assert_eq!(Precision::Auto.resolve(), expected);
         for p in [Precision::Float32, Precision::Bfloat16, Precision::Int8] {

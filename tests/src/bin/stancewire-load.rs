@@ -72,6 +72,10 @@ struct Args {
     /// libtorch threads of each model service instance (0: one per core).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Number precision of the model services (default: `auto`, as they
+    /// choose it on this CPU).
+    #[arg(long, value_enum, default_value = "auto")]
+    precision: stancewire_model::Precision,
     /// Seconds per row of the table (and point of the chart).
     #[arg(long, default_value_t = 10.0)]
     window: f64,
@@ -324,7 +328,7 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         articles.len()
     );
     let machine = machine();
-    let precision = stancewire_model::Precision::Auto.resolve().name();
+    let precision = args.precision.resolve().name();
     eprintln!("machine: {machine}; models in {precision}");
 
     eprintln!("starting Apache Kafka");
@@ -349,7 +353,10 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     let mut model_services: Vec<(usize, ServiceProcess)> = Vec::new();
     for (k, count) in [(1, args.entity_instances), (2, stance_instances)] {
         for _ in 0..count {
-            let mut env = vec![("STANCEWIRE_MODEL__THREADS", threads.clone())];
+            let mut env = vec![
+                ("STANCEWIRE_MODEL__THREADS", threads.clone()),
+                ("STANCEWIRE_MODEL__PRECISION", precision.to_string()),
+            ];
             if let (2, Some(batch)) = (k, args.stance_batch_size) {
                 env.push(("STANCEWIRE_KAFKA__BATCH_SIZE", batch.to_string()));
             }
