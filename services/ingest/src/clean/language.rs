@@ -70,12 +70,8 @@ const STOPWORDS: &[(&str, &[&str])] = &[
 /// in 8 of the 2,225 BBC articles), at least eight of them, and three times
 /// as many as any other language's.
 fn by_stopwords(sample: &str) -> Option<(&'static str, f32)> {
-    let words: Vec<String> = sample
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    if words.len() < 40 {
+    let words = words(sample);
+    if words.len() < MIN_WORDS {
         return None;
     }
     let mut hits: Vec<(&'static str, usize)> = STOPWORDS
@@ -94,8 +90,27 @@ fn by_stopwords(sample: &str) -> Option<(&'static str, f32)> {
         .then(|| (lang, best as f32 / (best + second) as f32))
 }
 
+/// Words of a sample: its runs of letters, lowercased.
+fn words(sample: &str) -> Vec<String> {
+    sample
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Fewest words for a sample to count as prose (below it, a guess is the
+/// best there is).
+const MIN_WORDS: usize = 40;
+
 /// The language of `text` as (code, confidence in 0..1); ("und", 0) when the
-/// text is too short or too mixed to tell.
+/// text is too short or too mixed to tell. A sample of prose length whose
+/// trigram guess whatlang itself calls unreliable is not prose in any
+/// language it knows — a Reuters earnings table ("Shr 28.5p vs 26.6p ...
+/// Pre-tax profit 132.4 mln stg") comes out French at confidence 0.1–0.6,
+/// and a model stage would refuse the English story for it — so it is
+/// ("und", confidence), which every model stage tries. A short text keeps
+/// its best guess.
 pub fn detect(text: &str) -> (String, f32) {
     let end = text
         .char_indices()
@@ -106,6 +121,9 @@ pub fn detect(text: &str) -> (String, f32) {
         return (lang.to_string(), confidence);
     }
     match whatlang::detect(&text[..end]) {
+        Some(info) if !info.is_reliable() && words(&text[..end]).len() >= MIN_WORDS => {
+            ("und".to_string(), info.confidence() as f32)
+        }
         Some(info) => (iso639_1(info.lang()).to_string(), info.confidence() as f32),
         None => ("und".to_string(), 0.0),
     }
@@ -202,6 +220,26 @@ mod tests {
     }
 
     #[test]
+    fn an_unreliable_guess_is_undetermined_not_a_wrong_language() {
+        // A Reuters-21578 earnings table: no prose, trigrams that lean
+        // French; the stage must not refuse it as French.
+        let table = "Shr 28.5p vs 26.6p.\n    Final div 8p, making 13p vs 12p.\n    \
+            Pre-tax profit 132.4 mln stg vs 132.7 mln.\n    Net profit befire minorities  81.0 mln \
+            vs 74.4 mln.\n    Sales 2.06 billion stg vs 2.20 billion.\n    Extraordinary debit \
+            36.5 mln vs 20.4 mln.\n    Trading surplus after depreciation 145.7 mln stg vs 158.1\n    \
+            Mln\n    Investment and interest income 5.4 mln vs 3.8 mln\n    Interest payable 42.5 \
+            mln vs 43.9 mln\n    Profits from related companies, less losses, 23.8 mln vs\n    \
+            14.7 mln\n    Tax 51.4 mln vs 58.3 mln\n    Profit attributable to outside \
+            shareholders' interests 12.6\n    Mln vs 11.2 mln\n";
+        assert!(!whatlang::detect(table).unwrap().is_reliable());
+        assert_eq!(detect(table).0, "und");
+        // A short text keeps its best guess, reliable or not.
+        let short = "Кремль опроверг сообщения о том, что министр передал письмо президенту.";
+        assert!(!whatlang::detect(short).unwrap().is_reliable());
+        assert_eq!(detect(short).0, "ru");
+    }
+
+    #[test]
     fn the_stopword_fast_path_agrees_with_whatlang_on_real_prose() {
         let samples = [
             include_str!("../../../../examples/kremlin-denial.txt"),
@@ -226,5 +264,7 @@ mod tests {
             decided.push(fast);
         }
         assert_eq!(decided[..3], [Some("en"), Some("fr"), Some("de")]);
+        // Prose the fast path defers on is still told by its trigrams.
+        assert_eq!(detect(samples[3]).0, "es");
     }
 }
