@@ -1,7 +1,7 @@
 //! The load command, run as a user runs it (`scripts/load` wraps it): a
 //! broker and the three services as processes, real BBC articles posted at
-//! a set rate, and its report checked — every accepted article came out
-//! enriched, the figures are there and sane, and the chart was drawn. The
+//! a set rate after a warm-up, and its report checked — every accepted
+//! article came out enriched, the figures are there and sane, and the chart was drawn. The
 //! speed itself is a benchmark's business (README), never asserted here.
 
 use std::process::Command;
@@ -24,6 +24,7 @@ fn load_command_reports_every_accepted_article_enriched_with_its_figures() {
             "5",
         ])
         .args(["--stance-instances", "1", "--drain-minutes", "10"])
+        .args(["--warm-up", "3"])
         .arg("--bin")
         .arg(&bin)
         .arg("--out")
@@ -44,7 +45,10 @@ fn load_command_reports_every_accepted_article_enriched_with_its_figures() {
     let accepted = figures["accepted"].as_u64().unwrap();
     assert!(accepted >= 10, "{figures}");
     assert_eq!(figures["enriched"].as_u64(), Some(accepted), "{figures}");
+    assert_eq!(figures["dead_lettered"], 0, "{figures}");
     assert_eq!(figures["lost"], 0, "{figures}");
+    // The warm-up's articles went through and are not in the figures.
+    assert_eq!(figures["warm_up"], 3, "{figures}");
     assert!(
         figures["articles_per_s"].as_f64().unwrap() > 0.0,
         "{figures}"
