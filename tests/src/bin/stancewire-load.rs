@@ -312,21 +312,22 @@ async fn warm_up(broker: String, url: &str, articles: Vec<String>) -> HashSet<St
     futures::future::join_all(posts).await;
     let deadline = started + Duration::from_secs(300);
     loop {
-        let log = log.lock().unwrap();
-        let out = log
-            .accepted
-            .keys()
-            .filter(|id| log.enriched.contains_key(*id) || log.dead_lettered.contains_key(*id))
-            .count();
-        if out == log.accepted.len() || Instant::now() > deadline {
+        let (out, accepted) = {
+            let log = log.lock().unwrap();
+            let out = log
+                .accepted
+                .keys()
+                .filter(|id| log.enriched.contains_key(*id) || log.dead_lettered.contains_key(*id))
+                .count();
+            (out, log.accepted.len())
+        };
+        if out == accepted || Instant::now() > deadline {
             eprintln!(
-                "warm-up: {out} of {} articles through in {:.1} s",
-                log.accepted.len(),
+                "warm-up: {out} of {accepted} articles through in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
             break;
         }
-        drop(log);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     reader.abort();
