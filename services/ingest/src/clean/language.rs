@@ -69,8 +69,7 @@ const STOPWORDS: &[(&str, &[&str])] = &[
 /// the sample's words (English news: 10–35% in 600 characters, under 12.5%
 /// in 8 of the 2,225 BBC articles), at least eight of them, and three times
 /// as many as any other language's.
-fn by_stopwords(sample: &str) -> Option<(&'static str, f32)> {
-    let words = words(sample);
+fn by_stopwords(words: &[String]) -> Option<(&'static str, f32)> {
     if words.len() < MIN_WORDS {
         return None;
     }
@@ -117,11 +116,13 @@ pub fn detect(text: &str) -> (String, f32) {
         .nth(SAMPLE_CHARS)
         .map(|(i, _)| i)
         .unwrap_or(text.len());
-    if let Some((lang, confidence)) = by_stopwords(&text[..end]) {
+    let sample = &text[..end];
+    let words = words(sample);
+    if let Some((lang, confidence)) = by_stopwords(&words) {
         return (lang.to_string(), confidence);
     }
-    match whatlang::detect(&text[..end]) {
-        Some(info) if !info.is_reliable() && words(&text[..end]).len() >= MIN_WORDS => {
+    match whatlang::detect(sample) {
+        Some(info) if !info.is_reliable() && words.len() >= MIN_WORDS => {
             ("und".to_string(), info.confidence() as f32)
         }
         Some(info) => (iso639_1(info.lang()).to_string(), info.confidence() as f32),
@@ -254,7 +255,7 @@ mod tests {
                 .nth(SAMPLE_CHARS)
                 .map(|(i, _)| i)
                 .unwrap_or(text.len());
-            let fast = by_stopwords(&text[..end]).map(|(l, _)| l);
+            let fast = by_stopwords(&words(&text[..end])).map(|(l, _)| l);
             let slow = whatlang::detect(&text[..end]).map(|i| iso639_1(i.lang()));
             // Where it decides, it must agree; where function words are
             // shared (Spanish with French and Portuguese) it may defer.
