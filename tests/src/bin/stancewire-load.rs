@@ -205,6 +205,30 @@ struct Log {
     samples: Vec<Sample>,
 }
 
+impl Log {
+    /// Accepted articles that have come out: enriched or dead-lettered.
+    fn out(&self) -> usize {
+        self.accepted
+            .keys()
+            .filter(|id| self.enriched.contains_key(*id) || self.dead_lettered.contains_key(*id))
+            .count()
+    }
+}
+
+/// Waits until every accepted article is out, or `deadline`.
+async fn wait_until_out(log: &Mutex<Log>, deadline: Instant) {
+    loop {
+        let done = {
+            let log = log.lock().unwrap();
+            log.out() == log.accepted.len()
+        };
+        if done || Instant::now() > deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// The state of the services at one moment.
 #[derive(Clone, Debug)]
 struct Sample {
@@ -310,28 +334,15 @@ async fn warm_up(broker: String, url: &str, articles: Vec<String>) -> HashSet<St
         .into_iter()
         .map(|text| post(&http, url, text, &log, started));
     futures::future::join_all(posts).await;
-    let deadline = started + Duration::from_secs(300);
-    loop {
-        let (out, accepted) = {
-            let log = log.lock().unwrap();
-            let out = log
-                .accepted
-                .keys()
-                .filter(|id| log.enriched.contains_key(*id) || log.dead_lettered.contains_key(*id))
-                .count();
-            (out, log.accepted.len())
-        };
-        if out == accepted || Instant::now() > deadline {
-            eprintln!(
-                "warm-up: {out} of {accepted} articles through in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until_out(&log, started + Duration::from_secs(300)).await;
     reader.abort();
     let log = log.lock().unwrap();
+    eprintln!(
+        "warm-up: {} of {} articles through in {:.1} s",
+        log.out(),
+        log.accepted.len(),
+        started.elapsed().as_secs_f64()
+    );
     log.accepted.keys().cloned().collect()
 }
 
@@ -589,18 +600,7 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
 
     // Until every accepted article is out, or the drain time is up.
     let deadline = Instant::now() + Duration::from_secs_f64(args.drain_minutes * 60.0);
-    loop {
-        let out = {
-            let log = log.lock().unwrap();
-            log.accepted
-                .keys()
-                .all(|id| log.enriched.contains_key(id) || log.dead_lettered.contains_key(id))
-        };
-        if out || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until_out(&log, deadline).await;
     let ended = started.elapsed().as_secs_f64();
     // Until the table's row that shows the end.
     let shown = (ended / args.window).ceil() * args.window;
@@ -626,16 +626,16 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     out_at.sort_by(f64::total_cmp);
     let delivered = out_at.len();
     // Dead letters of accepted articles that never came out, by error kind.
-    let mut dead_lettered: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut dead_letter_kinds: std::collections::BTreeMap<&str, usize> = Default::default();
     let mut letters: Vec<(&str, &str)> = Vec::new();
     for (id, (kind, error)) in &log.dead_lettered {
         if log.accepted.contains_key(id) && !log.enriched.contains_key(id) {
-            *dead_lettered.entry(kind).or_default() += 1;
+            *dead_letter_kinds.entry(kind).or_default() += 1;
             letters.push((id, error));
         }
     }
     letters.sort();
-    let dead_count: usize = dead_lettered.values().sum();
+    let dead_count: usize = dead_letter_kinds.values().sum();
     let lost = log.accepted.len() - delivered - dead_count;
     let first_in = log.accepted.values().copied().fold(f64::INFINITY, f64::min);
     let overall = if delivered > 0 {
@@ -670,7 +670,7 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         "refused": log.refused,
         "enriched": delivered,
         "dead_lettered": dead_count,
-        "dead_letter_kinds": dead_lettered,
+        "dead_letter_kinds": dead_letter_kinds,
         "lost": lost,
         "seconds": (ended * 10.0).round() / 10.0,
         "articles_per_s": (articles_per_s * 100.0).round() / 100.0,
@@ -717,10 +717,11 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         log.refused,
         delivered,
         dead_count,
-        if dead_lettered.is_empty() {
+        if dead_letter_kinds.is_empty() {
             String::new()
         } else {
-            let kinds: Vec<String> = dead_lettered.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let kinds: Vec<String> = dead_letter_kinds
+                .iter().map(|(k, n)| format!("{k} {n}")).collect();
             format!(" ({})", kinds.join(", "))
         },
         lost,
