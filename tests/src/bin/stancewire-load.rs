@@ -193,6 +193,8 @@ struct Log {
     posted: Vec<f64>,
     /// Accepted article ids, and when (seconds since the start).
     accepted: HashMap<String, f64>,
+    /// Characters of each accepted article as posted.
+    chars: HashMap<String, usize>,
     /// Refused or unanswered posts.
     refused: usize,
     duplicates: usize,
@@ -348,6 +350,7 @@ async fn warm_up(broker: String, url: &str, articles: Vec<String>) -> HashSet<St
 
 /// Posts one article; notes the answer.
 async fn post(http: &reqwest::Client, url: &str, text: String, log: &Mutex<Log>, started: Instant) {
+    let chars = text.chars().count();
     let answer = http
         .post(url)
         .header("content-type", "text/plain")
@@ -367,6 +370,7 @@ async fn post(http: &reqwest::Client, url: &str, text: String, log: &Mutex<Log>,
     let mut log = log.lock().unwrap();
     match accepted {
         Some(Ok(id)) => {
+            log.chars.insert(id.clone(), chars);
             log.accepted.insert(id, at);
         }
         Some(Err(())) => log.duplicates += 1,
@@ -618,6 +622,7 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         .filter_map(|(id, a)| log.enriched.get(id).map(|e| (e - a) * 1000.0))
         .collect();
     latencies.sort_by(f64::total_cmp);
+    let tail = Tail::of(&log);
     let mut out_at: Vec<f64> = log
         .accepted
         .keys()
@@ -646,6 +651,7 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     let peak = |k: usize| log.samples.iter().map(|s| s.rss[k]).fold(0.0f64, f64::max);
     let rss: Vec<f64> = (0..3).map(peak).collect();
     let max_rss = rss.iter().copied().fold(0.0f64, f64::max);
+    let drift = rss_drift(&log.samples);
     // Stages commit a batch at a time, so deliveries come in bursts: the
     // rate is taken over the whole run, from the first article accepted to
     // the last one out (the pipeline's fill included, which a longer run
@@ -679,6 +685,13 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         "p99_ms": percentile(&latencies, 0.99).round(),
         "max_ms": latencies.last().copied().unwrap_or(f64::NAN).round(),
         "max_rss_mb": max_rss.round(),
+        "rss_first_last_fifth_mb": {
+            "ingest": drift[0],
+            "entity-recognition": drift[1],
+            "stance-detection": drift[2],
+        },
+        "median_article_chars": tail.median_chars,
+        "p99_article_chars": tail.median_chars_p99,
         "rss_mb": {
             "ingest": rss[0].round(),
             "entity-recognition": rss[1].round(),
@@ -748,6 +761,18 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         "peak RSS: ingest {:.0} MB, entity-recognition {:.0} MB, stance-detection {:.0} MB",
         rss[0], rss[1], rss[2]
     );
+    println!(
+        "mean RSS, first fifth of the run → last fifth: ingest {:.0} → {:.0} MB, \
+         entity-recognition {:.0} → {:.0} MB, stance-detection {:.0} → {:.0} MB",
+        drift[0][0], drift[0][1], drift[1][0], drift[1][1], drift[2][0], drift[2][1]
+    );
+    println!(
+        "the slowest 1% of articles: median {} characters (all: {}); the slowest:",
+        tail.median_chars_p99, tail.median_chars
+    );
+    for (ms, chars, at) in &tail.slowest {
+        println!("  {ms:.0} ms, {chars} characters, accepted at {at:.1} s");
+    }
     println!("chart: {}", svg_path.display());
     drop(log);
     drop(ingest);
@@ -758,6 +783,56 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         "{lost} accepted articles came out neither enriched nor dead-lettered within --drain-minutes"
     );
     Ok(())
+}
+
+/// What the slowest articles have in common: their length, and when they
+/// came (a burst, a pause) — where the latency tail comes from.
+struct Tail {
+    median_chars: usize,
+    /// Median length of the articles at or above the p99 latency.
+    median_chars_p99: usize,
+    /// The five slowest: latency (ms), characters, accepted at (s).
+    slowest: Vec<(f64, usize, f64)>,
+}
+
+impl Tail {
+    fn of(log: &Log) -> Tail {
+        let mut timed: Vec<(f64, usize, f64)> = log
+            .accepted
+            .iter()
+            .filter_map(|(id, a)| {
+                let e = log.enriched.get(id)?;
+                Some((
+                    (e - a) * 1000.0,
+                    log.chars.get(id).copied().unwrap_or(0),
+                    *a,
+                ))
+            })
+            .collect();
+        timed.sort_by(|x, y| y.0.total_cmp(&x.0));
+        let median = |mut v: Vec<usize>| {
+            v.sort_unstable();
+            v.get(v.len() / 2).copied().unwrap_or(0)
+        };
+        let top = timed.len().div_ceil(100);
+        Tail {
+            median_chars: median(timed.iter().map(|t| t.1).collect()),
+            median_chars_p99: median(timed[..top].iter().map(|t| t.1).collect()),
+            slowest: timed.into_iter().take(5).collect(),
+        }
+    }
+}
+
+/// Mean RSS of each service over the first and the last fifth of the
+/// samples, in MB: flat, or growing over the run.
+fn rss_drift(samples: &[Sample]) -> [[f64; 2]; 3] {
+    let fifth = (samples.len() / 5).max(1);
+    let mean = |part: &[Sample], k: usize| {
+        (part.iter().map(|s| s.rss[k]).sum::<f64>() / part.len().max(1) as f64).round()
+    };
+    let first = &samples[..fifth.min(samples.len())];
+    let last = &samples[samples.len().saturating_sub(fifth)..];
+    [0, 1, 2].map(|k| [mean(first, k), mean(last, k)])
 }
 
 /// One row of the table: the window `from..to`.
@@ -879,7 +954,7 @@ fn draw(log: &Log, summary: &serde_json::Value, window: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::spread;
+    use super::{rss_drift, spread, Log, Sample, Tail};
 
     #[test]
     fn spread_keeps_the_proportion_in_every_prefix() {
@@ -889,5 +964,44 @@ mod tests {
         assert_eq!(merged, [0, 100, 101, 1, 102, 103, 2, 104, 105, 3, 106, 107]);
         assert_eq!(spread(vec![1, 2], Vec::new()), [1, 2]);
         assert_eq!(spread(Vec::new(), vec![7]), [7]);
+    }
+
+    #[test]
+    fn the_drift_compares_the_first_and_last_fifth_of_the_samples() {
+        let samples: Vec<Sample> = (0..10)
+            .map(|i| Sample {
+                at: i as f64,
+                rss: [20.0, 100.0 + 10.0 * i as f64, 500.0],
+                lag: [0.0; 2],
+            })
+            .collect();
+        assert_eq!(
+            rss_drift(&samples),
+            [[20.0, 20.0], [105.0, 185.0], [500.0, 500.0]]
+        );
+        assert_eq!(rss_drift(&[]), [[0.0, 0.0]; 3]);
+    }
+
+    #[test]
+    fn the_tail_is_the_slowest_articles_with_their_lengths() {
+        let mut log = Log::default();
+        for i in 0..200usize {
+            let id = format!("a{i}");
+            log.accepted.insert(id.clone(), i as f64);
+            log.chars.insert(id.clone(), 1_000 + i);
+            // Latency grows with length: the two slowest are the longest.
+            log.enriched.insert(id, i as f64 + 0.1 + i as f64 / 1_000.0);
+        }
+        log.accepted.insert("lost".into(), 0.0);
+        let tail = Tail::of(&log);
+        assert_eq!(tail.median_chars, 1_100);
+        assert_eq!(tail.median_chars_p99, 1_199);
+        assert_eq!(tail.slowest.len(), 5);
+        assert_eq!(tail.slowest[0].1, 1_199);
+        assert!(
+            (tail.slowest[0].0 - 299.0).abs() < 1e-6,
+            "{:?}",
+            tail.slowest
+        );
     }
 }
