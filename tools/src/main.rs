@@ -8,6 +8,10 @@ use clap::{Parser, Subcommand};
 use stancewire_lab::{attribution, extraction, ner, quotes, source_stances, stance};
 use stancewire_model::{Precision, Runtime};
 
+/// jemalloc, libtorch's tensors included: see `stancewire_model::allocator`.
+#[global_allocator]
+static ALLOCATOR: stancewire_model::allocator::Jemalloc = stancewire_model::allocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "stancewire-lab",

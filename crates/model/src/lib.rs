@@ -15,8 +15,11 @@
 //! * [`tagger`]: a BERT word tagger (words → windows of word pieces with a
 //!   casing feature → per-word tag scores), in float or int8;
 //! * [`fine_tune`] and [`progress`]: the training loop every model of the
-//!   project is trained with.
+//!   project is trained with;
+//! * [`allocator`]: the heap allocator a model process runs on (jemalloc:
+//!   glibc's kept growing).
 
+pub mod allocator;
 pub mod batching;
 pub mod fine_tune;
 pub mod int8;

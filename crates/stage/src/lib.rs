@@ -8,7 +8,6 @@
 //! record encoding and headers ([`codec`], [`record`]), publishing
 //! ([`publisher`], [`dead_letter`]), why a record failed ([`failure`]),
 //! what a model stage accepts ([`limits`]), dropping repeats ([`repeat`]),
-//! giving freed memory back ([`memory`]),
 //! creating topics ([`topics`]), health and Prometheus metrics ([`http`], [`metrics`]), wall-clock time
 //! ([`clock`]) and graceful shutdown ([`shutdown`]).
 //!
@@ -28,7 +27,6 @@ pub mod failure;
 pub mod http;
 pub mod kafka;
 pub mod limits;
-pub mod memory;
 pub mod metrics;
 pub mod publisher;
 pub mod record;

@@ -30,7 +30,6 @@ use crate::{
     failure::{Failure, FailureKind},
     http::Readiness,
     kafka::{self, StageConsumer},
-    memory::{self, Trimmer},
     metrics::Metrics,
     publisher::{Outgoing, Publisher},
     record::Record,
@@ -133,7 +132,6 @@ pub async fn run<T: Transform>(
     let mut repeats = RepeatFilter::new(settings.repeat_window);
     let linger = Duration::from_millis(settings.batch_linger_ms);
     let mut aborted_in_a_row = 0;
-    let mut trimmer = Trimmer::new(memory::TRIM_EVERY);
     let result = loop {
         let batch = next_batch(&consumer, &settings, linger, &shutdown).await;
         let batch = owned_only(&consumer, batch);
@@ -164,9 +162,6 @@ pub async fn run<T: Transform>(
         let Err(e) = committed else {
             aborted_in_a_row = 0;
             tracing::debug!(records = batch.len(), elapsed = ?started.elapsed(), "batch committed");
-            if let Some(took) = trimmer.maybe_trim() {
-                metrics.batch_seconds("trim", took.as_secs_f64());
-            }
             continue;
         };
         metrics.error("commit");
