@@ -4,7 +4,8 @@
 //! number and length of sentences vary), and glibc's malloc keeps what they
 //! free in per-thread arenas whose reuse on this workload is poor: resident
 //! memory grew for as long as new text came in (20 minutes at 5 articles/s:
-//! stance-detection's two instances 1,729 → 2,086 MB, still rising; trimming
+//! stance-detection's two instances 1,729 → 2,027 MB from the first five
+//! minutes' mean to the last's, still rising; trimming
 //! the heap every 5 s slowed the growth but did not stop it). jemalloc keeps
 //! size classes apart and hands pages it has not reused for ten seconds back
 //! to the system. On 1,000 BBC articles never seen before, in one process

@@ -208,6 +208,22 @@ struct Log {
 }
 
 impl Log {
+    /// Each accepted article that came out enriched: its latency (ms),
+    /// characters and when it was accepted (s).
+    fn timed(&self) -> Vec<(f64, usize, f64)> {
+        self.accepted
+            .iter()
+            .filter_map(|(id, a)| {
+                let e = self.enriched.get(id)?;
+                Some((
+                    (e - a) * 1000.0,
+                    self.chars.get(id).copied().unwrap_or(0),
+                    *a,
+                ))
+            })
+            .collect()
+    }
+
     /// Accepted articles that have come out: enriched or dead-lettered.
     fn out(&self) -> usize {
         self.accepted
@@ -616,13 +632,10 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     let log = log.lock().unwrap();
 
     // The figures.
-    let mut latencies: Vec<f64> = log
-        .accepted
-        .iter()
-        .filter_map(|(id, a)| log.enriched.get(id).map(|e| (e - a) * 1000.0))
-        .collect();
+    let timed = log.timed();
+    let mut latencies: Vec<f64> = timed.iter().map(|t| t.0).collect();
     latencies.sort_by(f64::total_cmp);
-    let tail = Tail::of(&log);
+    let tail = Tail::of(timed);
     let mut out_at: Vec<f64> = log
         .accepted
         .keys()
@@ -734,7 +747,9 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
             String::new()
         } else {
             let kinds: Vec<String> = dead_letter_kinds
-                .iter().map(|(k, n)| format!("{k} {n}")).collect();
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
             format!(" ({})", kinds.join(", "))
         },
         lost,
@@ -796,19 +811,8 @@ struct Tail {
 }
 
 impl Tail {
-    fn of(log: &Log) -> Tail {
-        let mut timed: Vec<(f64, usize, f64)> = log
-            .accepted
-            .iter()
-            .filter_map(|(id, a)| {
-                let e = log.enriched.get(id)?;
-                Some((
-                    (e - a) * 1000.0,
-                    log.chars.get(id).copied().unwrap_or(0),
-                    *a,
-                ))
-            })
-            .collect();
+    /// `timed`: as [`Log::timed`] gives it.
+    fn of(mut timed: Vec<(f64, usize, f64)>) -> Tail {
         timed.sort_by(|x, y| y.0.total_cmp(&x.0));
         let median = |mut v: Vec<usize>| {
             v.sort_unstable();
@@ -993,7 +997,7 @@ mod tests {
             log.enriched.insert(id, i as f64 + 0.1 + i as f64 / 1_000.0);
         }
         log.accepted.insert("lost".into(), 0.0);
-        let tail = Tail::of(&log);
+        let tail = Tail::of(log.timed());
         assert_eq!(tail.median_chars, 1_100);
         assert_eq!(tail.median_chars_p99, 1_199);
         assert_eq!(tail.slowest.len(), 5);
