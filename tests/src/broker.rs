@@ -246,6 +246,14 @@ impl Broker {
         Some(metadata.brokers().iter().map(|b| b.port()).collect())
     }
 
+    /// The nodes' process ids (of those running).
+    pub fn pids(&self) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.child.as_ref().map(Child::id))
+            .collect()
+    }
+
     /// The bootstrap list of the nodes.
     pub fn addr(&self) -> String {
         self.nodes

@@ -133,6 +133,18 @@ pub fn peak_rss_mb() -> f64 {
     status_mb("self", "VmHWM").unwrap_or(f64::NAN)
 }
 
+/// CPU time a process has used so far, user and system, in seconds
+/// (`/proc/{process}/stat`, in the kernel's clock ticks: 100 a second on
+/// Linux's mainstream architectures); `None` if the process is gone.
+pub fn cpu_seconds(process: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).ok()?;
+    // After the command name (which may hold spaces, in parentheses): the
+    // state is the first field, utime the 12th and stime the 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 /// A memory figure of `/proc/{process}/status` (`VmRSS`, `VmHWM`, …), in MB;
 /// `None` if the process is gone.
 pub fn status_mb(process: &str, field: &str) -> Option<f64> {

@@ -1,7 +1,7 @@
 //! The load command, run as a user runs it (`scripts/load` wraps it): a
 //! broker and the three services as processes, real BBC articles posted at
 //! a set rate after a warm-up, and its report checked — every accepted
-//! article came out enriched, the figures are there and sane, and the chart was drawn. The
+//! article came out enriched, the figures are there and sane (the CPU of each process among them), and the chart was drawn. The
 //! speed itself is a benchmark's business (README), never asserted here.
 
 use std::process::Command;
@@ -63,6 +63,20 @@ fn load_command_reports_every_accepted_article_enriched_with_its_figures() {
         let mb = figures["rss_mb"][service].as_f64().unwrap();
         assert!(mb > 1.0, "{service}: {figures}");
     }
+    // Where the CPU went: each process of the run was found and counted (a
+    // model service reads each article with its networks: milliseconds).
+    let cpu = &figures["cpu_ms_per_article"];
+    for process in ["entity-recognition", "stance-detection", "Apache Kafka"] {
+        let ms = cpu[process].as_f64().unwrap();
+        assert!(ms > 1.0, "{process}: {figures}");
+    }
+    for process in ["ingest", "load driver"] {
+        assert!(
+            cpu[process].as_f64().unwrap() >= 0.0,
+            "{process}: {figures}"
+        );
+    }
+    assert!(figures["cores_busy"].as_f64().unwrap() > 0.0, "{figures}");
     let svg = std::fs::read_to_string(out.path().join("load-rate-2-0.1min.svg")).unwrap();
     assert_eq!(svg.matches("<polyline").count(), 9, "{svg}");
     let json = std::fs::read_to_string(out.path().join("load-rate-2-0.1min.json")).unwrap();

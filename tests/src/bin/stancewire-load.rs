@@ -3,8 +3,9 @@
 //! operator configures them — with real articles, and measures what a user
 //! of it would ask: how many articles a second come out enriched, how long
 //! one takes from ingest's "accepted" to its enriched record being
-//! committed, how far behind each consuming stage falls, and how much memory
-//! each service holds, over time.
+//! committed, how far behind each consuming stage falls, how much memory
+//! each service holds, over time, and how much CPU each process of the
+//! run (the broker and this driver included) spends per article.
 //!
 //! Two measurements (`scripts/load` wraps this binary):
 //! * no `--rate`: the maximum throughput. `--articles` articles are posted
@@ -44,7 +45,7 @@ use stancewire_proto::v1;
 use stancewire_tests::{
     apps::{decode, fnc_headlines, track_claim},
     chart::{self, Panel, Series},
-    free_port,
+    cpu_seconds, free_port,
     process::{committed_once, group_reader, ServiceProcess},
     project, shared, status_mb, Broker,
 };
@@ -244,6 +245,55 @@ async fn wait_until_out(log: &Mutex<Log>, deadline: Instant) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// CPU seconds used so far by each process of the run, summed by name (a
+/// service's instances, the broker's nodes), in the order first named.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct CpuUse(Vec<(String, f64)>);
+
+impl CpuUse {
+    fn now(processes: &[(&str, String)]) -> CpuUse {
+        let mut out = CpuUse::default();
+        for (name, pid) in processes {
+            let seconds = cpu_seconds(pid).unwrap_or(0.0);
+            match out.0.iter_mut().find(|(n, _)| n == name) {
+                Some((_, total)) => *total += seconds,
+                None => out.0.push((name.to_string(), seconds)),
+            }
+        }
+        out
+    }
+
+    /// The CPU seconds used between `before` and this.
+    fn since(&self, before: &CpuUse) -> CpuUse {
+        CpuUse(
+            self.0
+                .iter()
+                .map(|(name, s)| {
+                    let was = before
+                        .0
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map_or(0.0, |b| b.1);
+                    (name.clone(), (s - was).max(0.0))
+                })
+                .collect(),
+        )
+    }
+
+    fn total(&self) -> f64 {
+        self.0.iter().map(|(_, s)| s).sum()
+    }
+
+    /// Milliseconds of CPU per article, by process, rounded to 0.1 ms.
+    fn per_article_ms(&self, articles: usize) -> Vec<(String, f64)> {
+        let n = articles.max(1) as f64;
+        self.0
+            .iter()
+            .map(|(name, s)| (name.clone(), (s * 1000.0 / n * 10.0).round() / 10.0))
+            .collect()
     }
 }
 
@@ -502,6 +552,17 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     let warmed = Arc::new(warm_up(broker.addr(), &url, warm_articles).await);
     let warmed_count = warmed.len();
 
+    // Every process on the machine that the run keeps busy, this driver
+    // included (it posts, reads and samples on the same cores).
+    let mut processes: Vec<(&str, String)> = vec![("ingest", ingest.pid().to_string())];
+    for (k, p) in &model_services {
+        processes.push((SERVICES[*k], p.pid().to_string()));
+    }
+    for pid in broker.pids() {
+        processes.push(("Apache Kafka", pid.to_string()));
+    }
+    processes.push(("load driver", "self".to_string()));
+    let cpu_before = CpuUse::now(&processes);
     let log = Arc::new(Mutex::new(Log::default()));
     let started = Instant::now();
     let reader = tokio::spawn(read_enriched(broker.addr(), log.clone(), started, warmed));
@@ -622,6 +683,7 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs_f64(args.drain_minutes * 60.0);
     wait_until_out(&log, deadline).await;
     let ended = started.elapsed().as_secs_f64();
+    let cpu = CpuUse::now(&processes).since(&cpu_before);
     // Until the table's row that shows the end.
     let shown = (ended / args.window).ceil() * args.window;
     tokio::time::sleep_until((started + Duration::from_secs_f64(shown + 0.05)).into()).await;
@@ -710,6 +772,12 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
             "entity-recognition": rss[1].round(),
             "stance-detection": rss[2].round(),
         },
+        "cpu_ms_per_article": cpu
+            .per_article_ms(delivered)
+            .into_iter()
+            .map(|(name, ms)| (name, serde_json::json!(ms)))
+            .collect::<serde_json::Map<_, _>>(),
+        "cores_busy": (cpu.total() / ended.max(1e-9) * 100.0).round() / 100.0,
         "warm_up": warmed_count,
         "tracked_claims": claims.len(),
         "entity_instances": args.entity_instances,
@@ -780,6 +848,16 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
         "mean RSS, first fifth of the run → last fifth: ingest {:.0} → {:.0} MB, \
          entity-recognition {:.0} → {:.0} MB, stance-detection {:.0} → {:.0} MB",
         drift[0][0], drift[0][1], drift[1][0], drift[1][1], drift[2][0], drift[2][1]
+    );
+    println!(
+        "CPU per article enriched (all instances of each; {:.2} of {} cores busy): {}",
+        cpu.total() / ended.max(1e-9),
+        std::thread::available_parallelism().map_or(0, usize::from),
+        cpu.per_article_ms(delivered)
+            .iter()
+            .map(|(name, ms)| format!("{name} {ms:.1} ms"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
         "the slowest 1% of articles: median {} characters (all: {}); the slowest:",
@@ -958,7 +1036,36 @@ fn draw(log: &Log, summary: &serde_json::Value, window: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{rss_drift, spread, Log, Sample, Tail};
+    use super::{rss_drift, spread, CpuUse, Log, Sample, Tail};
+
+    #[test]
+    fn cpu_is_summed_over_instances_and_taken_between_two_readings() {
+        let this = std::process::id().to_string();
+        let processes = [
+            ("stance-detection", this.clone()),
+            ("stance-detection", "self".to_string()),
+            ("gone", "4294967295".to_string()),
+        ];
+        let before = CpuUse::now(&processes);
+        assert_eq!(before.0.len(), 2, "{before:?}");
+        assert_eq!(before.0[1], ("gone".to_string(), 0.0));
+        // Work until the kernel has counted at least a tick more.
+        let mut x = 0u64;
+        while CpuUse::now(&processes).since(&before).total() < 0.02 {
+            x = x.wrapping_add(std::hint::black_box(1));
+        }
+        let used = CpuUse::now(&processes).since(&before);
+        // One process counted twice (by pid and as self): an even number of ticks.
+        assert!(used.0[0].1 >= 0.02 && used.0[1].1 == 0.0, "{used:?} {x}");
+        let per = CpuUse(vec![("a".into(), 1.5), ("b".into(), 0.25)]).per_article_ms(10);
+        assert_eq!(per, [("a".to_string(), 150.0), ("b".to_string(), 25.0)]);
+        assert_eq!(
+            CpuUse(vec![("a".into(), 2.0)])
+                .since(&CpuUse::default())
+                .total(),
+            2.0
+        );
+    }
 
     #[test]
     fn spread_keeps_the_proportion_in_every_prefix() {
