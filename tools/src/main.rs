@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use stancewire_lab::{attribution, extraction, ner, quotes, source_stances, stance};
 use stancewire_model::{Precision, Runtime};
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
 
 /// jemalloc, libtorch's tensors included: see `stancewire_model::allocator`.
 #[global_allocator]
@@ -95,6 +96,12 @@ enum Command {
         /// went, phase by phase (and the whole time per file).
         #[arg(long)]
         profile: bool,
+        /// Also write each (claim, statement) pair the statement reader
+        /// reads to this file, one JSON line each: the unlabelled pairs a
+        /// smaller reader learns its teacher's readings on
+        /// (`statement-stance-train --unlabelled`).
+        #[arg(long)]
+        statement_pairs: Option<PathBuf>,
         #[command(flatten)]
         models: quotes::ModelPaths,
         #[command(flatten)]
@@ -168,12 +175,22 @@ enum StanceData {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,rdkafka=warn".into()),
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,rdkafka=warn".into());
+    let recorder = match &cli.command {
+        Command::Quotes {
+            statement_pairs: Some(path),
+            ..
+        } => Some(stance::statement_pairs::Recorder::create(path)?),
+        _ => None,
+    };
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter),
         )
-        .with_writer(std::io::stderr)
+        .with(recorder.map(|r| r.with_filter(stance::statement_pairs::Recorder::filter())))
         .init();
     match cli.command {
         Command::NerEval {
@@ -237,6 +254,7 @@ fn main() -> anyhow::Result<()> {
         Command::Quotes {
             files,
             profile,
+            statement_pairs: _,
             models,
             runtime,
         } => {

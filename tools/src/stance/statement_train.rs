@@ -11,6 +11,13 @@
 //! set, read from those bodies, stays unseen; a claim-disjoint tenth of the
 //! rest chooses the epoch. It starts from the shipped stance model's
 //! cross-encoder (FNC-1). Seeded, resumable, per-epoch progress and log.
+//!
+//! With `--teacher` (a model this command trained) it distils instead: a
+//! student of the teacher's bottom `--layers` layers learns the teacher's
+//! softened readings — of the Emergent pairs, beside their gold labels, and
+//! of `--unlabelled` pairs, the ones stance-detection reads in real news
+//! (`quotes --statement-pairs`: a student learns the teacher where it will
+//! be used, which 909 headline pairs alone do not show it).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -63,16 +70,40 @@ pub struct TrainArgs {
     /// Most pieces of a (claim, statement) pair.
     #[arg(long, default_value_t = 128)]
     pub pair_pieces: usize,
+    /// Distil this statement-stance model (a directory this command wrote)
+    /// into a student that starts from its bottom `--layers` layers (not
+    /// from `--from`).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Encoder layers of the distilled student.
+    #[arg(long, default_value_t = 3)]
+    pub layers: usize,
+    /// Pairs the pipeline read (`quotes --statement-pairs`), without labels:
+    /// with `--teacher`, the student learns the teacher's readings of them.
+    #[arg(long, requires = "teacher")]
+    pub unlabelled: Option<PathBuf>,
+    /// Softmax temperature of the distillation loss.
+    #[arg(long, default_value_t = 2.0)]
+    pub temperature: f64,
+    /// Weight of the distillation loss; the gold labels' loss gets the rest
+    /// (unlabelled pairs have only the first).
+    #[arg(long, default_value_t = 0.7)]
+    pub distil_weight: f64,
     #[command(flatten)]
     #[serde(flatten)]
     pub run: RunArgs,
 }
 
-/// One (claim, statement) pair: label 0 support, 1 deny, 2 comment.
+/// One (claim, statement) pair: label 0 support, 1 deny, 2 comment, or
+/// [`UNLABELLED`]; when distilling, the teacher's logits.
 struct Item {
     input: Encoded,
     label: i64,
+    teacher: [f32; 3],
 }
+
+/// The label of a pair only the teacher reads (cross-entropy ignores it).
+const UNLABELLED: i64 = -100;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct EpochLog {
@@ -93,7 +124,9 @@ struct State {
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     args.run.begin(&args.checkpoints)?;
     let rows = emergent_rows(args)?;
-    let encoder = TextEncoder::from_vocab(&args.from.join("vocab.txt"))?;
+    // Where the vocabulary, configuration and first weights come from.
+    let source = args.teacher.as_deref().unwrap_or(&args.from);
+    let encoder = TextEncoder::from_vocab(&source.join("vocab.txt"))?;
     // Claim-disjoint: every tenth claim (by id hash) is dev.
     let is_dev = |claim_id: &str| blake3::hash(claim_id.as_bytes()).as_bytes()[0] % 10 == 0;
     let (mut train, mut dev) = (Vec::new(), Vec::new());
@@ -101,6 +134,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         let item = Item {
             input: encoder.pair(claim, statement, args.pair_pieces),
             label: *label,
+            teacher: [0.0; 3],
         };
         if is_dev(claim_id) {
             dev.push(item);
@@ -109,14 +143,32 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
     }
     tracing::info!(train = train.len(), dev = dev.len(), "Emergent pairs read");
+    if let Some(path) = &args.unlabelled {
+        let pairs = super::statement_pairs::read(path)?;
+        tracing::info!(pairs = pairs.len(), file = %path.display(), "unlabelled pairs read");
+        train.extend(pairs.iter().map(|p| Item {
+            input: encoder.pair(&p.claim, &p.said, args.pair_pieces),
+            label: UNLABELLED,
+            teacher: [0.0; 3],
+        }));
+    }
 
-    // The cross-encoder's own depth: a distilled stance model's is less
-    // than its config's.
-    let config = InputSettings::read(&args.from)?
-        .cross_config(&BertConfig::from_file(args.from.join("config.json")));
+    let config = match &args.teacher {
+        // The student: the teacher's network, its bottom layers.
+        Some(teacher) => {
+            let mut config = BertConfig::from_file(teacher.join("config.json"));
+            teach(&mut train, teacher, &config, &args.checkpoints)?;
+            config.num_hidden_layers = args.layers as i64;
+            config
+        }
+        // The cross-encoder's own depth: a distilled stance model's is less
+        // than its config's.
+        None => InputSettings::read(&args.from)?
+            .cross_config(&BertConfig::from_file(args.from.join("config.json"))),
+    };
     let mut vs = nn::VarStore::new(Device::Cpu);
     let cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
-    init_from_stance_model(&vs, &args.from.join("model.safetensors"))?;
+    init_from_stance_model(&vs, &source.join("model.safetensors"))?;
 
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
@@ -127,6 +179,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             start_epoch,
         )?;
     }
+    let distil = args.teacher.is_some();
     let counts = (0..3)
         .map(|k| train.iter().filter(|i| i.label == k).count().max(1) as f32)
         .collect::<Vec<_>>();
@@ -154,15 +207,28 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             let inputs: Vec<&Encoded> = batch.iter().map(|it| &it.input).collect();
             let (ids, types, mask) = pad(&inputs);
             let labels: Vec<i64> = batch.iter().map(|it| it.label).collect();
-            cross
-                .forward_t(&ids, &mask, &types, true)
-                .cross_entropy_loss(
+            let logits = cross.forward_t(&ids, &mask, &types, true);
+            // A batch of unlabelled pairs only has no gold loss (its mean
+            // over no pairs would be NaN).
+            let gold = labels.iter().any(|&l| l != UNLABELLED).then(|| {
+                logits.cross_entropy_loss(
                     &Tensor::from_slice(&labels),
                     Some(&weights),
                     tch::Reduction::Mean,
-                    -100,
+                    UNLABELLED,
                     0.0,
                 )
+            });
+            if !distil {
+                return gold.expect("without a teacher every pair is labelled");
+            }
+            let taught: Vec<f32> = batch.iter().flat_map(|it| it.teacher).collect();
+            let taught = Tensor::from_slice(&taught).view([-1, 3]);
+            let soft = fine_tune::distillation_loss(&logits, &taught, args.temperature);
+            match gold {
+                Some(gold) => soft * args.distil_weight + gold * (1.0 - args.distil_weight),
+                None => soft,
+            }
         });
         let inputs: Vec<Encoded> = dev.iter().map(|it| it.input.clone()).collect();
         let predicted = classify_with(&cross, &inputs, 32);
@@ -252,7 +318,50 @@ fn emergent_rows(args: &TrainArgs) -> anyhow::Result<Vec<(String, String, String
     Ok(out)
 }
 
-/// Copies the stance model's `cross.*` weights into `vs`.
+/// Runs the teacher once over every training pair and keeps its logits in
+/// the items (cached beside the checkpoints, for a resumed run).
+fn teach(
+    items: &mut [Item],
+    teacher: &Path,
+    config: &BertConfig,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let cache = dir.join("teacher-logits.safetensors");
+    let cached = cache
+        .exists()
+        .then(|| Tensor::read_safetensors(&cache))
+        .transpose()?
+        .and_then(|t| t.into_iter().next().map(|(_, t)| t))
+        .filter(|t| t.size() == [items.len() as i64, 3]);
+    let logits = match cached {
+        Some(t) => t,
+        None => {
+            let mut vs = nn::VarStore::new(Device::Cpu);
+            let net = CrossNet::new(&(vs.root() / net::CROSS), config);
+            super::train::load_teacher(&mut vs, &teacher.join("model.safetensors"))?;
+            vs.freeze();
+            let inputs: Vec<Encoded> = items.iter().map(|it| it.input.clone()).collect();
+            let started = Instant::now();
+            let logits = stancewire_stance_detection::model::logits_with(&net, &inputs, 32);
+            tracing::info!(
+                pairs = items.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "teacher logits computed"
+            );
+            Tensor::write_safetensors(&[("logits", &logits)], &cache)?;
+            logits
+        }
+    };
+    let flat: Vec<f32> = Vec::try_from(logits.contiguous().view([-1]))?;
+    for (it, row) in items.iter_mut().zip(flat.chunks(3)) {
+        it.teacher.copy_from_slice(row);
+    }
+    Ok(())
+}
+
+/// Copies the stance model's `cross.*` weights into `vs` (a student's: the
+/// bottom layers of its teacher's).
 fn init_from_stance_model(vs: &nn::VarStore, weights: &Path) -> anyhow::Result<()> {
     let saved: BTreeMap<String, Tensor> = Tensor::read_safetensors(weights)?.into_iter().collect();
     tch::no_grad(|| -> anyhow::Result<()> {
@@ -299,7 +408,8 @@ fn export(
     state: &State,
     best: &EpochLog,
 ) -> anyhow::Result<()> {
-    stancewire_model::weights::export(&args.out, &[vs], config, &args.from.join("vocab.txt"))?;
+    let source = args.teacher.as_deref().unwrap_or(&args.from);
+    stancewire_model::weights::export(&args.out, &[vs], config, &source.join("vocab.txt"))?;
     let mut history: Vec<&EpochLog> = state.history.iter().collect();
     history.push(best);
     std::fs::write(
