@@ -157,7 +157,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         // The student: the teacher's network, its bottom layers.
         Some(teacher) => {
             let mut config = BertConfig::from_file(teacher.join("config.json"));
-            teach(&mut train, teacher, &config, &args.checkpoints)?;
+            super::train::teach(
+                &mut train,
+                |it| &it.input,
+                |it| &mut it.teacher,
+                teacher,
+                &config,
+                &args.checkpoints,
+            )?;
             config.num_hidden_layers = args.layers as i64;
             config
         }
@@ -316,48 +323,6 @@ fn emergent_rows(args: &TrainArgs) -> anyhow::Result<Vec<(String, String, String
         "Emergent claims told by FNC-1 dev bodies left out"
     );
     Ok(out)
-}
-
-/// Runs the teacher once over every training pair and keeps its logits in
-/// the items (cached beside the checkpoints, for a resumed run).
-fn teach(
-    items: &mut [Item],
-    teacher: &Path,
-    config: &BertConfig,
-    dir: &Path,
-) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let cache = dir.join("teacher-logits.safetensors");
-    let cached = cache
-        .exists()
-        .then(|| Tensor::read_safetensors(&cache))
-        .transpose()?
-        .and_then(|t| t.into_iter().next().map(|(_, t)| t))
-        .filter(|t| t.size() == [items.len() as i64, 3]);
-    let logits = match cached {
-        Some(t) => t,
-        None => {
-            let mut vs = nn::VarStore::new(Device::Cpu);
-            let net = CrossNet::new(&(vs.root() / net::CROSS), config);
-            super::train::load_teacher(&mut vs, &teacher.join("model.safetensors"))?;
-            vs.freeze();
-            let inputs: Vec<Encoded> = items.iter().map(|it| it.input.clone()).collect();
-            let started = Instant::now();
-            let logits = stancewire_stance_detection::model::logits_with(&net, &inputs, 32);
-            tracing::info!(
-                pairs = items.len(),
-                seconds = started.elapsed().as_secs_f64(),
-                "teacher logits computed"
-            );
-            Tensor::write_safetensors(&[("logits", &logits)], &cache)?;
-            logits
-        }
-    };
-    let flat: Vec<f32> = Vec::try_from(logits.contiguous().view([-1]))?;
-    for (it, row) in items.iter_mut().zip(flat.chunks(3)) {
-        it.teacher.copy_from_slice(row);
-    }
-    Ok(())
 }
 
 /// Copies the stance model's `cross.*` weights into `vs` (a student's: the
