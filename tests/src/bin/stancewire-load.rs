@@ -727,6 +727,8 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     let rss: Vec<f64> = (0..3).map(peak).collect();
     let max_rss = rss.iter().copied().fold(0.0f64, f64::max);
     let drift = rss_drift(&log.samples);
+    let cpu_ms = cpu.per_article_ms(delivered);
+    let cores_busy = cpu.total() / ended.max(1e-9);
     // Stages commit a batch at a time, so deliveries come in bursts: the
     // rate is taken over the whole run, from the first article accepted to
     // the last one out (the pipeline's fill included, which a longer run
@@ -772,12 +774,11 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
             "entity-recognition": rss[1].round(),
             "stance-detection": rss[2].round(),
         },
-        "cpu_ms_per_article": cpu
-            .per_article_ms(delivered)
-            .into_iter()
-            .map(|(name, ms)| (name, serde_json::json!(ms)))
+        "cpu_ms_per_article": cpu_ms
+            .iter()
+            .map(|(name, ms)| (name.clone(), serde_json::json!(ms)))
             .collect::<serde_json::Map<_, _>>(),
-        "cores_busy": (cpu.total() / ended.max(1e-9) * 100.0).round() / 100.0,
+        "cores_busy": (cores_busy * 100.0).round() / 100.0,
         "warm_up": warmed_count,
         "tracked_claims": claims.len(),
         "entity_instances": args.entity_instances,
@@ -851,9 +852,9 @@ async fn run(mut args: Args) -> anyhow::Result<()> {
     );
     println!(
         "CPU per article enriched (all instances of each; {:.2} of {} cores busy): {}",
-        cpu.total() / ended.max(1e-9),
+        cores_busy,
         std::thread::available_parallelism().map_or(0, usize::from),
-        cpu.per_article_ms(delivered)
+        cpu_ms
             .iter()
             .map(|(name, ms)| format!("{name} {ms:.1} ms"))
             .collect::<Vec<_>>()
@@ -1055,7 +1056,8 @@ mod tests {
             x = x.wrapping_add(std::hint::black_box(1));
         }
         let used = CpuUse::now(&processes).since(&before);
-        // One process counted twice (by pid and as self): an even number of ticks.
+        // Counted twice (by pid and as self), the one process that worked;
+        // the one that is gone counts nothing.
         assert!(used.0[0].1 >= 0.02 && used.0[1].1 == 0.0, "{used:?} {x}");
         let per = CpuUse(vec![("a".into(), 1.5), ("b".into(), 0.25)]).per_article_ms(10);
         assert_eq!(per, [("a".to_string(), 150.0), ("b".to_string(), 25.0)]);

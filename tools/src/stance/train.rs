@@ -491,7 +491,8 @@ fn epoch_items<'a>(items: &'a [Item], discuss_keep: f64, rng: &mut StdRng) -> Ve
 
 /// Runs a teacher cross-encoder once over every training pair and keeps
 /// its logits in the pair (`teacher_of`): cheaper than a teacher pass every
-/// epoch, and cached beside the checkpoints, as the body embeddings are.
+/// epoch, and cached beside the checkpoints (`teacher-logits.safetensors`,
+/// used again while it holds as many rows), as the body embeddings are.
 /// What a distilled cross-encoder learns: the stance model's (`stance-train
 /// --teacher`) and the statement reader's (`statement-stance-train
 /// --teacher`).
@@ -503,23 +504,6 @@ pub(super) fn teach<T>(
     config: &BertConfig,
     dir: &Path,
 ) -> anyhow::Result<()> {
-    let inputs: Vec<Encoded> = items.iter().map(|it| input(it).clone()).collect();
-    let logits = teacher_logits(&inputs, teacher, config, dir)?;
-    for (it, row) in items.iter_mut().zip(logits) {
-        *teacher_of(it) = row;
-    }
-    Ok(())
-}
-
-/// A teacher cross-encoder's logits for each of `inputs`, computed once and
-/// cached in `dir` (`teacher-logits.safetensors`, used again while it holds
-/// as many rows).
-fn teacher_logits(
-    inputs: &[Encoded],
-    teacher: &Path,
-    config: &BertConfig,
-    dir: &Path,
-) -> anyhow::Result<Vec<[f32; 3]>> {
     std::fs::create_dir_all(dir)?;
     let cache = dir.join("teacher-logits.safetensors");
     let cached: Option<Tensor> = cache
@@ -527,7 +511,7 @@ fn teacher_logits(
         .then(|| Tensor::read_safetensors(&cache))
         .transpose()?
         .and_then(|t| t.into_iter().next().map(|(_, t)| t))
-        .filter(|t| t.size() == [inputs.len() as i64, 3]);
+        .filter(|t| t.size() == [items.len() as i64, 3]);
     let logits = match cached {
         Some(t) => {
             tracing::info!(cache = %cache.display(), "teacher logits from cache");
@@ -538,10 +522,11 @@ fn teacher_logits(
             let net = CrossNet::new(&(vs.root() / net::CROSS), config);
             load_teacher(&mut vs, &teacher.join("model.safetensors"))?;
             vs.freeze();
+            let inputs: Vec<Encoded> = items.iter().map(|it| input(it).clone()).collect();
             let started = Instant::now();
-            let logits = model::logits_with(&net, inputs, 32);
+            let logits = model::logits_with(&net, &inputs, 32);
             tracing::info!(
-                pairs = inputs.len(),
+                pairs = items.len(),
                 seconds = started.elapsed().as_secs_f64(),
                 "teacher logits computed"
             );
@@ -550,7 +535,10 @@ fn teacher_logits(
         }
     };
     let flat: Vec<f32> = Vec::try_from(logits.contiguous().view([-1]))?;
-    Ok(flat.chunks(3).map(|r| [r[0], r[1], r[2]]).collect())
+    for (it, row) in items.iter_mut().zip(flat.chunks(3)) {
+        teacher_of(it).copy_from_slice(row);
+    }
+    Ok(())
 }
 
 /// Loads every variable of `vs` from a teacher's `weights`, in float32:
