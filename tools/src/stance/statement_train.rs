@@ -13,7 +13,8 @@
 //! cross-encoder (FNC-1). Seeded, resumable, per-epoch progress and log.
 //!
 //! With `--teacher` (a model this command trained) it distils instead: a
-//! student of the teacher's bottom `--layers` layers learns the teacher's
+//! student of the teacher's bottom `--layers` layers (or those
+//! `--teacher-layers` names) learns the teacher's
 //! softened readings — of the Emergent pairs, beside their gold labels, and
 //! of `--unlabelled` pairs, the ones stance-detection reads in real news
 //! (`quotes --statement-pairs`: a student learns the teacher where it will
@@ -78,6 +79,11 @@ pub struct TrainArgs {
     /// Encoder layers of the distilled student.
     #[arg(long, default_value_t = 3)]
     pub layers: usize,
+    /// The teacher's layers the student's start from, in order (`0,2,5`:
+    /// spread through the teacher, its last kept next to the head); default
+    /// the bottom `--layers`.
+    #[arg(long, requires = "teacher", value_delimiter = ',')]
+    pub teacher_layers: Option<Vec<usize>>,
     /// Pairs the pipeline read (`quotes --statement-pairs`), without labels:
     /// with `--teacher`, the student learns the teacher's readings of them.
     #[arg(long, requires = "teacher")]
@@ -175,7 +181,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let mut vs = nn::VarStore::new(Device::Cpu);
     let cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
-    init_from_stance_model(&vs, &source.join("model.safetensors"))?;
+    let layer_map = match &args.teacher_layers {
+        Some(map) if map.len() != args.layers => {
+            anyhow::bail!(
+                "--teacher-layers names {} layers, --layers {}",
+                map.len(),
+                args.layers
+            )
+        }
+        Some(map) => map.clone(),
+        None => (0..config.num_hidden_layers as usize).collect(),
+    };
+    init_from_stance_model(&vs, &source.join("model.safetensors"), &layer_map)?;
 
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
@@ -325,12 +342,18 @@ fn emergent_rows(args: &TrainArgs) -> anyhow::Result<Vec<(String, String, String
     Ok(out)
 }
 
-/// Copies the stance model's `cross.*` weights into `vs` (a student's: the
-/// bottom layers of its teacher's).
-fn init_from_stance_model(vs: &nn::VarStore, weights: &Path) -> anyhow::Result<()> {
+/// Copies the stance model's `cross.*` weights into `vs`: encoder layer `i`
+/// from the saved model's layer `layers[i]` (a student's: some of its
+/// teacher's layers).
+fn init_from_stance_model(
+    vs: &nn::VarStore,
+    weights: &Path,
+    layers: &[usize],
+) -> anyhow::Result<()> {
     let saved: BTreeMap<String, Tensor> = Tensor::read_safetensors(weights)?.into_iter().collect();
     tch::no_grad(|| -> anyhow::Result<()> {
         for (name, dst) in vs.variables() {
+            let name = teacher_name(&name, layers);
             let src = saved
                 .get(&name)
                 .with_context(|| format!("the stance model has no {name}"))?;
@@ -338,6 +361,20 @@ fn init_from_stance_model(vs: &nn::VarStore, weights: &Path) -> anyhow::Result<(
         }
         Ok(())
     })
+}
+
+/// The saved weight a student's `name` starts from: the same, but in
+/// encoder layer `layers[i]` where `name` is in layer `i`.
+fn teacher_name(name: &str, layers: &[usize]) -> String {
+    const LAYER: &str = "encoder.layer.";
+    let Some(at) = name.find(LAYER).map(|at| at + LAYER.len()) else {
+        return name.to_string();
+    };
+    let (index, rest) = name[at..].split_once('.').unwrap_or((&name[at..], ""));
+    match index.parse::<usize>().ok().and_then(|i| layers.get(i)) {
+        Some(from) => format!("{}{from}.{rest}", &name[..at]),
+        None => name.to_string(),
+    }
 }
 
 fn f1_per_class(dev: &[Item], predicted: &[[f32; 3]]) -> [f64; 3] {
@@ -395,4 +432,33 @@ fn export(
         Precision::Float32,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::teacher_name;
+
+    #[test]
+    fn a_students_layers_start_from_the_teachers_it_names() {
+        let layers = [0, 2, 5];
+        assert_eq!(
+            teacher_name("cross.bert.encoder.layer.2.output.dense.weight", &layers),
+            "cross.bert.encoder.layer.5.output.dense.weight"
+        );
+        assert_eq!(
+            teacher_name(
+                "cross.bert.encoder.layer.1.attention.self.query.bias",
+                &layers
+            ),
+            "cross.bert.encoder.layer.2.attention.self.query.bias"
+        );
+        assert_eq!(
+            teacher_name("cross.bert.embeddings.word_embeddings.weight", &layers),
+            "cross.bert.embeddings.word_embeddings.weight"
+        );
+        assert_eq!(
+            teacher_name("cross.classifier.weight", &layers),
+            "cross.classifier.weight"
+        );
+    }
 }
