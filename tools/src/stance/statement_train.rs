@@ -88,6 +88,11 @@ pub struct TrainArgs {
     /// with `--teacher`, the student learns the teacher's readings of them.
     #[arg(long, requires = "teacher")]
     pub unlabelled: Option<PathBuf>,
+    /// Train nothing: export the checkpoint of this finished epoch to
+    /// `--out` (an epoch chosen by another measure than Emergent dev's,
+    /// e.g. `source-stances`).
+    #[arg(long)]
+    pub export_epoch: Option<usize>,
     /// Softmax temperature of the distillation loss.
     #[arg(long, default_value_t = 2.0)]
     pub temperature: f64,
@@ -194,6 +199,20 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     init_from_stance_model(&vs, &source.join("model.safetensors"), &layer_map)?;
 
+    if let Some(epoch) = args.export_epoch {
+        let mut state: State = fine_tune::read_state(&args.checkpoints, true)?;
+        let log = state
+            .history
+            .iter()
+            .find(|l| l.epoch == epoch)
+            .cloned()
+            .with_context(|| format!("{} has no epoch {epoch}", args.checkpoints.display()))?;
+        state.history.retain(|l| l.epoch < epoch);
+        vs.load(checkpoint(&args.checkpoints, epoch))?;
+        export(&vs, &config, args, &state, &log)?;
+        tracing::info!(epoch, out = %args.out.display(), "epoch exported");
+        return Ok(());
+    }
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {

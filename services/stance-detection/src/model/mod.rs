@@ -791,6 +791,37 @@ mod int8_tests {
     }
 
     #[test]
+    fn the_distilled_statement_reader_reads_as_its_teacher() {
+        let teacher = StatementModel::load(&statement::shipped_dir(), &runtime(Precision::Int8));
+        let student = StatementModel::load(&statement::distilled_dir(), &runtime(Precision::Int8));
+        let (teacher, student) = (teacher.unwrap(), student.unwrap());
+        assert!(student.version != teacher.version, "{}", student.version);
+        let pairs = [
+            (
+                "Russia plans to annex the region",
+                "Kremlin spokesman Dmitry Peskov said the report was not true.",
+            ),
+            (
+                "The company will close the plant",
+                "The company confirmed it will close the plant next year.",
+            ),
+            (
+                "Tiger Woods was suspended for failing a drug test",
+                "These claims are absolutely, unequivocally and completely false.",
+            ),
+        ];
+        let top = |p: &[f32; 3]| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b]));
+        for ((t, s), pair) in teacher
+            .read(&pairs)
+            .iter()
+            .zip(student.read(&pairs))
+            .zip(pairs)
+        {
+            assert_eq!(top(t), top(&s), "{pair:?}: teacher {t:?}, student {s:?}");
+        }
+    }
+
+    #[test]
     fn int8_statement_reader_reads_as_float_does() {
         let dir = statement::shipped_dir();
         let float = StatementModel::load(&dir, &runtime(Precision::Float32)).unwrap();

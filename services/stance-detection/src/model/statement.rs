@@ -24,6 +24,12 @@ pub fn shipped_dir() -> PathBuf {
     models_dir().join("statement-stance")
 }
 
+/// Its 3-layer student, which ships beside it (opt-in: `model.statement_path`;
+/// `models/statement-stance-fast/MODEL_CARD.md`).
+pub fn distilled_dir() -> PathBuf {
+    models_dir().join("statement-stance-fast")
+}
+
 /// Most pieces of a (claim, statement) pair, as trained.
 pub const PAIR_PIECES: usize = 128;
 
