@@ -26,12 +26,35 @@ pub struct DistilArgs {
     /// instead of training from the base.
     #[arg(long)]
     pub teacher: Option<PathBuf>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub loss: DistilLoss,
+}
+
+/// How a student weighs its teacher's softened outputs against the gold
+/// labels: the flags every distilling command takes.
+#[derive(Debug, Clone, Serialize, clap::Args)]
+pub struct DistilLoss {
     /// Softmax temperature of the distillation loss.
     #[arg(long, default_value_t = 2.0)]
     pub temperature: f64,
-    /// Weight of the distillation loss; the gold-label loss gets the rest.
+    /// Weight of the distillation loss; the gold labels' loss gets the rest
+    /// (inputs without gold labels have only the first).
     #[arg(long, default_value_t = 0.7)]
     pub distil_weight: f64,
+}
+
+impl DistilLoss {
+    /// The student's loss on a batch: the distillation loss of its
+    /// `logits` against the teacher's (`taught`, the same shape), weighed
+    /// with the `gold` labels' loss where the batch has any.
+    pub fn mix(&self, logits: &Tensor, taught: &Tensor, gold: Option<Tensor>) -> Tensor {
+        let soft = stancewire_model::fine_tune::distillation_loss(logits, taught, self.temperature);
+        match gold {
+            Some(gold) => soft * self.distil_weight + gold * (1.0 - self.distil_weight),
+            None => soft,
+        }
+    }
 }
 
 impl DistilArgs {
@@ -124,10 +147,6 @@ pub fn tagger_loss<'a>(
     let student = logits
         .index_select(0, &Tensor::from_slice(&firsts))
         .view([-1, group]);
-    let soft = stancewire_model::fine_tune::distillation_loss(
-        &student,
-        &Tensor::from_slice(&teacher).view([-1, group]),
-        args.temperature,
-    );
-    soft * args.distil_weight + gold * (1.0 - args.distil_weight)
+    let teacher = Tensor::from_slice(&teacher).view([-1, group]);
+    args.loss.mix(&student, &teacher, Some(gold))
 }

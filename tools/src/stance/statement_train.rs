@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::distil::DistilLoss;
 use crate::run_args::RunArgs;
 use anyhow::Context;
 use rand::{rngs::StdRng, SeedableRng};
@@ -93,13 +94,9 @@ pub struct TrainArgs {
     /// e.g. `source-stances`).
     #[arg(long)]
     pub export_epoch: Option<usize>,
-    /// Softmax temperature of the distillation loss.
-    #[arg(long, default_value_t = 2.0)]
-    pub temperature: f64,
-    /// Weight of the distillation loss; the gold labels' loss gets the rest
-    /// (unlabelled pairs have only the first).
-    #[arg(long, default_value_t = 0.7)]
-    pub distil_weight: f64,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub loss: DistilLoss,
     #[command(flatten)]
     #[serde(flatten)]
     pub run: RunArgs,
@@ -267,11 +264,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             }
             let taught: Vec<f32> = batch.iter().flat_map(|it| it.teacher).collect();
             let taught = Tensor::from_slice(&taught).view([-1, 3]);
-            let soft = fine_tune::distillation_loss(&logits, &taught, args.temperature);
-            match gold {
-                Some(gold) => soft * args.distil_weight + gold * (1.0 - args.distil_weight),
-                None => soft,
-            }
+            args.loss.mix(&logits, &taught, gold)
         });
         let inputs: Vec<Encoded> = dev.iter().map(|it| it.input.clone()).collect();
         let predicted = classify_with(&cross, &inputs, 32);

@@ -257,8 +257,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             }
             let taught: Vec<f32> = batch.iter().flat_map(|it| it.teacher).collect();
             let taught = Tensor::from_slice(&taught).view([-1, 3]);
-            let soft = fine_tune::distillation_loss(&logits, &taught, args.distil.temperature);
-            soft * args.distil.distil_weight + gold * (1.0 - args.distil.distil_weight)
+            args.distil.loss.mix(&logits, &taught, Some(gold))
         });
         let judged = eval::predict(
             &frozen.with(&relate, &cross),
