@@ -491,7 +491,8 @@ fn epoch_items<'a>(items: &'a [Item], discuss_keep: f64, rng: &mut StdRng) -> Ve
 /// Runs a teacher cross-encoder once over every training pair and keeps
 /// its logits in the pair (`teacher_of`): cheaper than a teacher pass every
 /// epoch, and cached beside the checkpoints (`teacher-logits.safetensors`,
-/// used again while it holds as many rows), as the body embeddings are.
+/// used again only for the same teacher weights and the same inputs: its
+/// one tensor is named by their fingerprint), as the body embeddings are.
 /// What a distilled cross-encoder learns: the stance model's (`stance-train
 /// --teacher`) and the statement reader's (`statement-stance-train
 /// --teacher`).
@@ -505,11 +506,28 @@ pub(super) fn teach<T>(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let cache = dir.join("teacher-logits.safetensors");
+    let weights = teacher.join("model.safetensors");
+    let key = {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&std::fs::read(&weights)?);
+        hasher.update(&config.num_hidden_layers.to_le_bytes());
+        for it in items.iter() {
+            let Encoded { ids, types } = input(it);
+            for piece in [ids, types] {
+                hasher.update(&(piece.len() as u64).to_le_bytes());
+                piece.iter().for_each(|x| {
+                    hasher.update(&x.to_le_bytes());
+                });
+            }
+        }
+        format!("logits-{}", hasher.finalize().to_hex())
+    };
     let cached: Option<Tensor> = cache
         .exists()
         .then(|| Tensor::read_safetensors(&cache))
         .transpose()?
-        .and_then(|t| t.into_iter().next().map(|(_, t)| t))
+        .and_then(|t| t.into_iter().find(|(name, _)| *name == key))
+        .map(|(_, t)| t)
         .filter(|t| t.size() == [items.len() as i64, 3]);
     let logits = match cached {
         Some(t) => {
@@ -519,7 +537,7 @@ pub(super) fn teach<T>(
         None => {
             let mut vs = nn::VarStore::new(Device::Cpu);
             let net = CrossNet::new(&(vs.root() / net::CROSS), config);
-            load_teacher(&mut vs, &teacher.join("model.safetensors"))?;
+            load_teacher(&mut vs, &weights)?;
             vs.freeze();
             let inputs: Vec<Encoded> = items.iter().map(|it| input(it).clone()).collect();
             let started = Instant::now();
@@ -529,7 +547,7 @@ pub(super) fn teach<T>(
                 seconds = started.elapsed().as_secs_f64(),
                 "teacher logits computed"
             );
-            Tensor::write_safetensors(&[("logits", &logits)], &cache)?;
+            Tensor::write_safetensors(&[(key.as_str(), &logits)], &cache)?;
             logits
         }
     };
