@@ -124,6 +124,23 @@ enum Command {
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
+    /// How far a statement reader reads as another (a student against its
+    /// teacher) on pairs `quotes --statement-pairs` caught: top labels in
+    /// common, and per label, of the pairs the reference reads surely
+    /// (≥ 0.6), how many the candidate reads surely the same way; a table,
+    /// then one JSON line.
+    StatementAgreement {
+        /// The pairs (JSON Lines of `{"claim", "said"}`).
+        pairs: PathBuf,
+        /// The candidate reader's directory (a student).
+        #[arg(long)]
+        model: PathBuf,
+        /// The reference reader's directory (default: models/statement-stance).
+        #[arg(long)]
+        reference: Option<PathBuf>,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
     /// What the attribution tagger alone finds in text files (no cleaning:
     /// each non-empty line a paragraph): per attribution its source, cue and
     /// content, offsets in code points of the file. For looking at the
@@ -269,6 +286,42 @@ fn main() -> anyhow::Result<()> {
             if profile {
                 eprint!("{}", pipeline.profile(started.elapsed(), files.len()));
             }
+            Ok(())
+        }
+        Command::StatementAgreement {
+            pairs,
+            model,
+            reference,
+            runtime,
+        } => {
+            use stancewire_stance_detection::model::{statement, StatementModel};
+            let runtime = runtime.runtime(32);
+            let pairs = stance::statement_pairs::read(&pairs)?;
+            let texts = stance::agreement::texts(&pairs);
+            let reference = reference.unwrap_or_else(statement::shipped_dir);
+            let read = |dir: &PathBuf| -> anyhow::Result<Vec<[f32; 3]>> {
+                let reader = StatementModel::load(dir, &runtime)?;
+                tracing::info!(model = %reader.version, pairs = texts.len(), "reading");
+                Ok(reader.read(&texts))
+            };
+            let a = stance::agreement::compare(&read(&reference)?, &read(&model)?);
+            println!(
+                "{} pairs, the same top label in {} ({:.3})",
+                a.pairs,
+                a.same_top_label,
+                a.same_top_label as f64 / a.pairs.max(1) as f64
+            );
+            for l in &a.per_label {
+                println!(
+                    "{:>8}: the reference sure of {:>5}, the candidate too of {:>5} ({:.3}); the candidate sure of {:>5}",
+                    l.label,
+                    l.reference_sure,
+                    l.candidate_too,
+                    l.candidate_too as f64 / l.reference_sure.max(1) as f64,
+                    l.candidate_sure
+                );
+            }
+            println!("{}", serde_json::to_string(&a)?);
             Ok(())
         }
         Command::SourceStances {
