@@ -131,9 +131,27 @@ struct State {
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     args.run.begin(&args.checkpoints)?;
-    let rows = emergent_rows(args)?;
     // Where the vocabulary, configuration and first weights come from.
     let source = args.teacher.as_deref().unwrap_or(&args.from);
+    let teacher_config = args
+        .teacher
+        .as_ref()
+        .map(|teacher| BertConfig::from_file(teacher.join("config.json")));
+    let config = match &teacher_config {
+        // The student: the teacher's network, its bottom layers.
+        Some(teacher) => BertConfig {
+            num_hidden_layers: args.layers as i64,
+            ..teacher.clone()
+        },
+        // The cross-encoder's own depth: a distilled stance model's is less
+        // than its config's.
+        None => InputSettings::read(&args.from)?
+            .cross_config(&BertConfig::from_file(args.from.join("config.json"))),
+    };
+    if let Some(epoch) = args.export_epoch {
+        return export_epoch(args, &config, epoch);
+    }
+    let rows = emergent_rows(args)?;
     let encoder = TextEncoder::from_vocab(&source.join("vocab.txt"))?;
     // Claim-disjoint: every tenth claim (by id hash) is dev.
     let is_dev = |claim_id: &str| blake3::hash(claim_id.as_bytes()).as_bytes()[0] % 10 == 0;
@@ -161,26 +179,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }));
     }
 
-    let config = match &args.teacher {
-        // The student: the teacher's network, its bottom layers.
-        Some(teacher) => {
-            let mut config = BertConfig::from_file(teacher.join("config.json"));
-            super::train::teach(
-                &mut train,
-                |it| &it.input,
-                |it| &mut it.teacher,
-                teacher,
-                &config,
-                &args.checkpoints,
-            )?;
-            config.num_hidden_layers = args.layers as i64;
-            config
-        }
-        // The cross-encoder's own depth: a distilled stance model's is less
-        // than its config's.
-        None => InputSettings::read(&args.from)?
-            .cross_config(&BertConfig::from_file(args.from.join("config.json"))),
-    };
+    if let (Some(teacher), Some(teacher_config)) = (&args.teacher, &teacher_config) {
+        super::train::teach(
+            &mut train,
+            |it| &it.input,
+            |it| &mut it.teacher,
+            teacher,
+            teacher_config,
+            &args.checkpoints,
+        )?;
+    }
     let mut vs = nn::VarStore::new(Device::Cpu);
     let cross = CrossNet::new(&(vs.root() / net::CROSS), &config);
     let layer_map = match &args.teacher_layers {
@@ -196,20 +204,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     init_from_stance_model(&vs, &source.join("model.safetensors"), &layer_map)?;
 
-    if let Some(epoch) = args.export_epoch {
-        let mut state: State = fine_tune::read_state(&args.checkpoints, true)?;
-        let log = state
-            .history
-            .iter()
-            .find(|l| l.epoch == epoch)
-            .cloned()
-            .with_context(|| format!("{} has no epoch {epoch}", args.checkpoints.display()))?;
-        state.history.retain(|l| l.epoch < epoch);
-        vs.load(checkpoint(&args.checkpoints, epoch))?;
-        export(&vs, &config, args, &state, &log)?;
-        tracing::info!(epoch, out = %args.out.display(), "epoch exported");
-        return Ok(());
-    }
     let mut state: State = fine_tune::read_state(&args.checkpoints, args.run.resume)?;
     let start_epoch = state.history.len();
     if start_epoch > 0 {
@@ -409,6 +403,25 @@ fn f1_per_class(dev: &[Item], predicted: &[[f32; 3]]) -> [f64; 3] {
         };
     }
     out
+}
+
+/// `--export-epoch`: the checkpoint of a finished epoch exported as the
+/// model, with the history up to it; no data read, no teacher pass.
+fn export_epoch(args: &TrainArgs, config: &BertConfig, epoch: usize) -> anyhow::Result<()> {
+    let mut state: State = fine_tune::read_state(&args.checkpoints, true)?;
+    let log = state
+        .history
+        .iter()
+        .find(|l| l.epoch == epoch)
+        .cloned()
+        .with_context(|| format!("{} has no epoch {epoch}", args.checkpoints.display()))?;
+    state.history.retain(|l| l.epoch < epoch);
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let _ = CrossNet::new(&(vs.root() / net::CROSS), config);
+    vs.load(checkpoint(&args.checkpoints, epoch))?;
+    export(&vs, config, args, &state, &log)?;
+    tracing::info!(epoch, out = %args.out.display(), "epoch exported");
+    Ok(())
 }
 
 fn checkpoint(dir: &Path, epoch: usize) -> PathBuf {
