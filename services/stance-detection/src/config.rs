@@ -93,7 +93,8 @@ pub struct ModelSettings {
     pub attribution_path: Option<PathBuf>,
     /// Statement-stance model directory; empty: the one that ships in
     /// `models/statement-stance` (`models/statement-stance-fast`, its
-    /// 3-layer student, reads in half the time, one dev judgment fewer).
+    /// 3-layer student, reads in half the time but misses denials the
+    /// teacher reads: its `MODEL_CARD.md`).
     pub statement_path: Option<PathBuf>,
     /// Threads, precision (`auto`, `float32`, `bfloat16`, `int8`) and most
     /// inputs per forward pass, for all three models.

@@ -33,7 +33,7 @@ pub const LINK_SIMILARITY: f32 = 0.6;
 /// only when it takes a side (or its cue says it takes none): a statement
 /// that merely discusses someone else's claim is not a stance on it worth
 /// a record.
-const MIN_READ_CONFIDENCE: f32 = 0.6;
+pub const MIN_READ_CONFIDENCE: f32 = 0.6;
 
 /// The stances statements take toward the claims of others: one per
 /// (source, claim) pair, the surest. `similarity` gives the cosine of a

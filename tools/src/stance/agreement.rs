@@ -10,12 +10,9 @@
 //! the reference reads surely as a denial, how many the candidate does too.
 
 use serde::Serialize;
+use stancewire_stance_detection::judge::MIN_READ_CONFIDENCE;
 
 use super::statement_pairs::Pair;
-
-/// A reading this sure of its label counts as sure (what `judge::read`
-/// keeps as a stance).
-pub const SURE: f32 = 0.6;
 
 const LABELS: [&str; 3] = ["support", "deny", "comment"];
 
@@ -39,11 +36,13 @@ pub struct Agreement {
     pub per_label: Vec<LabelAgreement>,
 }
 
-/// Compares two readings of the same pairs (support, deny, comment each).
+/// Compares two readings of the same pairs (support, deny, comment each);
+/// a reading is sure of its top label when `judge::read` would keep it
+/// ([`MIN_READ_CONFIDENCE`]).
 pub fn compare(reference: &[[f32; 3]], candidate: &[[f32; 3]]) -> Agreement {
     assert_eq!(reference.len(), candidate.len(), "two readings of one set");
     let top = |p: &[f32; 3]| (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(2);
-    let sure = |p: &[f32; 3], k: usize| top(p) == k && p[k] >= SURE;
+    let sure = |p: &[f32; 3], k: usize| top(p) == k && p[k] >= MIN_READ_CONFIDENCE;
     let both = || reference.iter().zip(candidate);
     Agreement {
         pairs: reference.len(),
