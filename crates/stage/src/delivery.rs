@@ -4,7 +4,8 @@
 //!   batch — begin, produce outputs and dead letters, send the input offsets
 //!   to the transaction with the consumer's group metadata (KIP-447, so a
 //!   zombie of an earlier group generation is fenced), commit. Consumers
-//!   read `read_committed`: an aborted batch is never seen downstream. An
+//!   read `read_committed`: an aborted batch is never seen downstream. A
+//!   transactional call that times out (a retriable error) is made again; an
 //!   abortable error aborts and the stage reads the batch again; a fatal one
 //!   (fenced, unknown producer id) stops the stage, and the service exits
 //!   for its supervisor to restart it with a fresh producer.
@@ -64,13 +65,40 @@ pub async fn commit_batch(
                 let group = consumer
                     .group_metadata()
                     .ok_or_else(|| anyhow::anyhow!("consumer has no group metadata"))?;
-                producer.send_offsets_to_transaction(&offsets, &group, TXN_TIMEOUT)?;
-                producer.commit_transaction(TXN_TIMEOUT)?;
+                again_while_retriable("sending offsets", || {
+                    producer.send_offsets_to_transaction(&offsets, &group, TXN_TIMEOUT)
+                })?;
+                again_while_retriable("committing", || producer.commit_transaction(TXN_TIMEOUT))?;
             }
         }
         Ok(())
     })
     .await?
+}
+
+/// How many times a transactional call that timed out is made again
+/// (each waits up to [`TXN_TIMEOUT`]) before the batch counts as failed.
+const TXN_TRIES: u32 = 10;
+
+/// Makes a transactional call again while librdkafka says the same call is
+/// to be retried (a retriable error: it timed out, e.g. while the
+/// transaction coordinator moves after a broker failure). Aborting instead
+/// is refused while a commit is in flight, and a producer left mid-commit
+/// then fails every later batch: the stage would stall with the service up.
+fn again_while_retriable(
+    what: &str,
+    mut call: impl FnMut() -> rdkafka::error::KafkaResult<()>,
+) -> rdkafka::error::KafkaResult<()> {
+    let mut tries = 1;
+    loop {
+        match call() {
+            Err(KafkaError::Transaction(e)) if e.is_retriable() && tries < TXN_TRIES => {
+                tracing::warn!(error = %e, tries, "{what} the transaction: retriable, trying again");
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// What the stage does after a batch failed.
@@ -130,7 +158,10 @@ pub fn recovery(mode: DeliveryMode, error: &anyhow::Error) -> Recovery {
 /// at-least-once mode nothing is committed, so the batch is replayed.
 pub fn abort_batch(mode: DeliveryMode, publisher: &Publisher) {
     if mode == DeliveryMode::ExactlyOnce {
-        if let Err(e) = publisher.producer().abort_transaction(TXN_TIMEOUT) {
+        let producer = publisher.producer();
+        if let Err(e) =
+            again_while_retriable("aborting", || producer.abort_transaction(TXN_TIMEOUT))
+        {
             tracing::error!(error = %e, "aborting transaction failed");
         }
     }
