@@ -5,10 +5,17 @@
 //! A drain that works leaves no gap between what a stage produced and what
 //! it committed, so [`assert_drained`] checks exactly that: every committed
 //! input has its output, and nothing was produced past the commit.
+//!
+//! Each process logs to a file of its own; a test that fails prints the end
+//! of every log still open, so that a stall or a wrong record comes with
+//! what the services said about it (a passing test removes them).
 
 use std::{
     collections::BTreeSet,
-    process::{Child, Command, ExitStatus, Stdio},
+    fs::File,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus},
     time::{Duration, Instant},
 };
 
@@ -60,6 +67,8 @@ pub fn service_binaries(release: bool) -> std::path::PathBuf {
 pub struct ServiceProcess {
     child: Child,
     pub base: String,
+    /// Its stdout and stderr: printed (the end) if the test fails.
+    log: PathBuf,
 }
 
 impl ServiceProcess {
@@ -67,14 +76,17 @@ impl ServiceProcess {
     /// `env`, and waits until it is ready.
     pub async fn start(bin: &str, broker: &Broker, env: &[(&str, String)]) -> ServiceProcess {
         let port = free_port();
+        let log = log_path(bin, port);
+        let out = File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+        let err = out.try_clone().expect("a second handle on the log");
         let mut command = Command::new(bin);
         command
             .arg("serve")
             .env("STANCEWIRE_KAFKA__BROKERS", broker.addr())
             .env("STANCEWIRE_HTTP__LISTEN", format!("127.0.0.1:{port}"))
             .env("STANCEWIRE_LOG__FORMAT", "json")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(out)
+            .stderr(err);
         for (k, v) in env {
             command.env(k, v);
         }
@@ -84,6 +96,7 @@ impl ServiceProcess {
         let process = ServiceProcess {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            log,
         };
         wait_ready(&process.base, Duration::from_secs(120)).await;
         process
@@ -134,6 +147,40 @@ impl Drop for ServiceProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            print_tail(&self.log, LOG_TAIL);
+        } else {
+            let _ = std::fs::remove_file(&self.log);
+        }
+    }
+}
+
+/// How many of its last log lines a failed test prints per process.
+const LOG_TAIL: usize = 40;
+
+/// A fresh log file for `bin` listening on `port` (the port tells apart
+/// the instances of one service), in the system's temporary folder.
+fn log_path(bin: &str, port: u16) -> PathBuf {
+    let dir = std::env::temp_dir().join("stancewire-service-logs");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let name = Path::new(bin)
+        .file_name()
+        .map_or_else(|| "service".into(), |n| n.to_string_lossy());
+    dir.join(format!("{name}-{port}.log"))
+}
+
+/// Prints the last `n` lines of `log` to stderr (the test's output).
+fn print_tail(log: &Path, n: usize) {
+    let Ok(file) = File::open(log) else { return };
+    let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
+    eprintln!(
+        "--- the last {} of {} lines of {} ---",
+        n.min(lines.len()),
+        lines.len(),
+        log.display()
+    );
+    for line in &lines[lines.len().saturating_sub(n)..] {
+        eprintln!("{line}");
     }
 }
 
