@@ -34,6 +34,11 @@ use rdkafka::{
     TopicPartitionList,
 };
 
+/// How long one transactional call may block. Not librdkafka's -1 (its
+/// header's advice, "the remaining transaction time"): in librdkafka 2.12
+/// that caps only `send_offsets_to_transaction`, and a commit or abort
+/// would wait without end on a coordinator that never answers. A call
+/// that times out is made again ([`again_while_retriable`]).
 const TXN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Starts a batch: opens a transaction in exactly-once mode.
