@@ -9,9 +9,9 @@ use stancewire_lab::{attribution, extraction, ner, quotes, source_stances, stanc
 use stancewire_model::{Precision, Runtime};
 use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
 
-// jemalloc, libtorch's tensors included, keeping the pages it frees: see
-// `stancewire_model::allocator`.
-stancewire_model::jemalloc!();
+/// jemalloc, libtorch's tensors included: see `stancewire_model::allocator`.
+#[global_allocator]
+static ALLOCATOR: stancewire_model::allocator::Jemalloc = stancewire_model::allocator::Jemalloc;
 
 #[derive(Parser)]
 #[command(

@@ -1,5 +1,4 @@
-//! The heap allocator of every process that runs the models: jemalloc,
-//! told to keep the pages it frees.
+//! The heap allocator of every process that runs the models: jemalloc.
 //!
 //! A model process allocates tensors of new sizes for every article (the
 //! number and length of sentences vary), and glibc's malloc keeps what they
@@ -8,80 +7,23 @@
 //! stance-detection's two instances 1,729 → 2,027 MB from the first five
 //! minutes' mean to the last's, still rising; trimming
 //! the heap every 5 s slowed the growth but did not stop it). jemalloc keeps
-//! size classes apart, and reuses freed memory well. On 1,000 BBC articles
-//! never seen before, in one process (`stancewire-lab quotes --threads 1`,
-//! side by side on one machine), glibc went 781 → 858 MB and was still
-//! rising; jemalloc held 588–608 MB, at the same speed.
-//!
-//! By default jemalloc also hands the pages of freed memory back to the
-//! system within ten seconds (`dirty_decay_ms:10000`, pages freed at once
-//! for allocations over 8 MiB). A forward pass frees megabytes of
-//! activations and attention scores that the next pass, a few milliseconds
-//! later, asks for again: the kernel then maps and zeroes every page anew.
-//! Measured on an AMD EPYC (2 cores), `stancewire-lab quotes --threads 1`
-//! over 55 BBC articles: 1.30 million page faults and 2.9 s of system time
-//! in a 20 s run, against 0.16 million and 0.5 s with the pages kept
-//! ([`CONF`]); over 60 others, three runs each, alternated: 19.2 → 15.7 s
-//! (median), the same output to the byte, peak memory 664 → 691 MiB. Kept
-//! pages are reused, so memory holds at the largest working set the process
-//! has had (bounded: the stages cap what an article may hold) instead of
-//! following each pass.
+//! size classes apart and hands pages it has not reused for ten seconds back
+//! to the system. On 1,000 BBC articles never seen before, in one process
+//! (`stancewire-lab quotes --threads 1`, side by side on one machine), glibc
+//! went 781 → 858 MB and was still rising; jemalloc held 588–608 MB, at the
+//! same speed.
 //!
 //! The `unprefixed_malloc_on_supported_platforms` feature makes it the
 //! process's `malloc` too, so libtorch's own C++ allocations (every tensor)
-//! come from it, not only Rust's. A binary opts in, allocator and options
-//! together, with
+//! come from it, not only Rust's. A binary opts in with
 //!
 //! ```ignore
-//! stancewire_model::jemalloc!();
+//! #[global_allocator]
+//! static ALLOCATOR: stancewire_model::allocator::Jemalloc = stancewire_model::allocator::Jemalloc;
 //! ```
 //!
 //! It is chosen by each binary, not by this library, so that a program
 //! built with a sanitizer that replaces `malloc` itself (the fuzz targets)
 //! never links it.
 
-use std::ffi::{c_char, CStr};
-
 pub use tikv_jemallocator::Jemalloc;
-
-/// The options the model processes give jemalloc: freed pages stay with the
-/// process (never decayed back to the system), also for allocations over
-/// 8 MiB (no separate arena that frees them at once).
-pub const CONF: &CStr = c"dirty_decay_ms:-1,muzzy_decay_ms:-1,oversize_threshold:0";
-
-/// `CONF` as jemalloc reads it at start-up: the C string its `malloc_conf`
-/// symbol points to (a `MALLOC_CONF` variable is read after it, and wins).
-#[repr(transparent)]
-pub struct Conf(*const c_char);
-
-// The pointer is to a constant C string: nothing ever writes through it.
-unsafe impl Sync for Conf {}
-
-impl Conf {
-    pub const fn new() -> Conf {
-        Conf(CONF.as_ptr())
-    }
-}
-
-impl Default for Conf {
-    fn default() -> Conf {
-        Conf::new()
-    }
-}
-
-/// Makes jemalloc, with [`CONF`], the allocator of the binary that invokes
-/// it (once, at the binary's top level).
-#[macro_export]
-macro_rules! jemalloc {
-    () => {
-        /// jemalloc, libtorch's tensors included: see `stancewire_model::allocator`.
-        #[global_allocator]
-        static ALLOCATOR: $crate::allocator::Jemalloc = $crate::allocator::Jemalloc;
-
-        /// jemalloc's options (`stancewire_model::allocator::CONF`), read
-        /// by jemalloc itself at its start, before `main`.
-        #[used]
-        #[export_name = "malloc_conf"]
-        static MALLOC_CONF: $crate::allocator::Conf = $crate::allocator::Conf::new();
-    };
-}
