@@ -259,3 +259,33 @@ pub async fn assert_drained(broker: &Broker, group: &str, input: &str, output: &
         keys.len()
     );
 }
+
+/// Asserts that `bin` runs with the jemalloc options of every model process
+/// (`stancewire_model::allocator::CONF`), read back from the statistics
+/// jemalloc prints at exit (`MALLOC_CONF=stats_print:true`, which adds to
+/// the options the binary carries and changes none of them) after
+/// `bin --version`.
+pub fn assert_jemalloc_options(bin: &str) {
+    let out = Command::new(bin)
+        .arg("--version")
+        .env("MALLOC_CONF", "stats_print:true")
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success(), "{bin} --version: {}", out.status);
+    let stats = String::from_utf8_lossy(&out.stderr);
+    let options: Vec<&str> = stats
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("opt."))
+        .collect();
+    let conf = stancewire_model::allocator::CONF.to_str().expect("ASCII");
+    assert!(!conf.is_empty());
+    for option in conf.split(',') {
+        let (name, value) = option.split_once(':').expect("name:value");
+        let line = format!("opt.{name}: {value}");
+        assert!(
+            options.iter().any(|o| o.starts_with(&line)),
+            "{bin}: {line} not among jemalloc's options {options:?}"
+        );
+    }
+}

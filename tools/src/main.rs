@@ -9,9 +9,9 @@ use stancewire_lab::{attribution, extraction, ner, quotes, source_stances, stanc
 use stancewire_model::{Precision, Runtime};
 use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
 
-/// jemalloc, libtorch's tensors included: see `stancewire_model::allocator`.
-#[global_allocator]
-static ALLOCATOR: stancewire_model::allocator::Jemalloc = stancewire_model::allocator::Jemalloc;
+// jemalloc, libtorch's tensors included, keeping the pages it frees: see
+// `stancewire_model::allocator`.
+stancewire_model::jemalloc!();
 
 #[derive(Parser)]
 #[command(
@@ -191,6 +191,7 @@ enum StanceData {
 }
 
 fn main() -> anyhow::Result<()> {
+    stancewire_model::allocator::purge_every(stancewire_model::allocator::PURGE_EVERY);
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,rdkafka=warn".into());

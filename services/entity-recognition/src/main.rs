@@ -2,10 +2,11 @@
 //! articles with their named entities out (`articles.entities`). Training
 //! and evaluation of its model are `stancewire-lab` commands.
 
-/// jemalloc, libtorch's tensors included: see `stancewire_model::allocator`.
-#[global_allocator]
-static ALLOCATOR: stancewire_model::allocator::Jemalloc = stancewire_model::allocator::Jemalloc;
+// jemalloc, libtorch's tensors included, keeping the pages it frees: see
+// `stancewire_model::allocator`.
+stancewire_model::jemalloc!();
 
 fn main() -> anyhow::Result<()> {
+    stancewire_model::allocator::purge_every(stancewire_model::allocator::PURGE_EVERY);
     stancewire_stage::service::main::<stancewire_entity_recognition::startup::EntityRecognition>()
 }

@@ -4,10 +4,11 @@
 //! `stance-detection track ID TEXT` publishes a claim to track. Training and
 //! evaluation of its models are `stancewire-lab` commands.
 
-/// jemalloc, libtorch's tensors included: see `stancewire_model::allocator`.
-#[global_allocator]
-static ALLOCATOR: stancewire_model::allocator::Jemalloc = stancewire_model::allocator::Jemalloc;
+// jemalloc, libtorch's tensors included, keeping the pages it frees: see
+// `stancewire_model::allocator`.
+stancewire_model::jemalloc!();
 
 fn main() -> anyhow::Result<()> {
+    stancewire_model::allocator::purge_every(stancewire_model::allocator::PURGE_EVERY);
     stancewire_stage::service::main::<stancewire_stance_detection::startup::StanceDetection>()
 }
