@@ -9,8 +9,8 @@ use stancewire_lab::{attribution, extraction, ner, quotes, source_stances, stanc
 use stancewire_model::{Precision, Runtime};
 use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
 
-// jemalloc, libtorch's tensors included, keeping the pages it frees: see
-// `stancewire_model::allocator`.
+// jemalloc, libtorch's tensors included, keeping freed pages between
+// purges every 10 s: see `stancewire_model::allocator`.
 stancewire_model::jemalloc!();
 
 #[derive(Parser)]

@@ -1,5 +1,5 @@
 //! The heap allocator of every process that runs the models: jemalloc,
-//! told to keep the pages it frees.
+//! keeping the pages it frees between purges every few seconds.
 //!
 //! A model process allocates tensors of new sizes for every article (the
 //! number and length of sentences vary), and glibc's malloc keeps what they
@@ -29,7 +29,9 @@
 //! the first fifth to 2,052 in the last, still rising. So a model process
 //! also hands all its freed pages back at once every [`PURGE_EVERY`]
 //! ([`purge_every`]): between purges passes reuse what the last ones freed,
-//! and memory cannot ratchet up; a purge costs one round of faults.
+//! and memory cannot ratchet up; a purge costs one round of faults. With
+//! it: the same 55 articles 0.17 million faults, 17.3 → 13.5 s, the same
+//! output to the byte; the 10-minute run 1,174 → 1,196 MB.
 //!
 //! The `unprefixed_malloc_on_supported_platforms` feature makes it the
 //! process's `malloc` too, so libtorch's own C++ allocations (every tensor)
@@ -139,4 +141,16 @@ macro_rules! jemalloc {
         #[export_name = "malloc_conf"]
         static MALLOC_CONF: $crate::allocator::Conf = $crate::allocator::Conf::new();
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jemalloc_purges_its_arenas_on_request() {
+        // Something freed to purge: a block large enough for pages of its own.
+        drop(vec![1u8; 64 << 20]);
+        assert!(purge());
+    }
 }

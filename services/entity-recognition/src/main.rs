@@ -2,8 +2,8 @@
 //! articles with their named entities out (`articles.entities`). Training
 //! and evaluation of its model are `stancewire-lab` commands.
 
-// jemalloc, libtorch's tensors included, keeping the pages it frees: see
-// `stancewire_model::allocator`.
+// jemalloc, libtorch's tensors included, keeping freed pages between
+// purges every 10 s: see `stancewire_model::allocator`.
 stancewire_model::jemalloc!();
 
 fn main() -> anyhow::Result<()> {

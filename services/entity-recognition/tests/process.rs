@@ -60,9 +60,9 @@ async fn sigterm_mid_work_drains_the_batch_and_exits_0() {
     );
 }
 
-/// The model process keeps the pages jemalloc frees, rather than handing
-/// them back and faulting them in again on the next pass
-/// (`stancewire_model::allocator`).
+/// The model process runs with jemalloc's options for keeping freed pages
+/// between purges, rather than handing them back and faulting them in
+/// again on the next pass (`stancewire_model::allocator`).
 #[test]
 fn jemalloc_keeps_the_pages_it_frees() {
     stancewire_tests::process::assert_jemalloc_options(env!("CARGO_BIN_EXE_entity-recognition"));

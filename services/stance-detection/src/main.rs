@@ -4,8 +4,8 @@
 //! `stance-detection track ID TEXT` publishes a claim to track. Training and
 //! evaluation of its models are `stancewire-lab` commands.
 
-// jemalloc, libtorch's tensors included, keeping the pages it frees: see
-// `stancewire_model::allocator`.
+// jemalloc, libtorch's tensors included, keeping freed pages between
+// purges every 10 s: see `stancewire_model::allocator`.
 stancewire_model::jemalloc!();
 
 fn main() -> anyhow::Result<()> {
