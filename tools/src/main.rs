@@ -191,7 +191,7 @@ enum StanceData {
 }
 
 fn main() -> anyhow::Result<()> {
-    stancewire_model::allocator::purge_every(stancewire_model::allocator::PURGE_EVERY);
+    stancewire_model::allocator::start_purging();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,rdkafka=warn".into());

@@ -28,7 +28,7 @@
 //! articles/s for 10 minutes stance-detection's mean RSS went 1,647 MB in
 //! the first fifth to 2,052 in the last, still rising. So a model process
 //! also hands all its freed pages back at once every [`PURGE_EVERY`]
-//! ([`purge_every`]): between purges passes reuse what the last ones freed,
+//! ([`start_purging`]): between purges passes reuse what the last ones freed,
 //! and memory cannot ratchet up; a purge costs one round of faults. With
 //! it: the same 55 articles 0.17 million faults, 17.3 → 13.5 s, the same
 //! output to the byte; the 10-minute run 1,174 → 1,196 MB.
@@ -42,7 +42,7 @@
 //! stancewire_model::jemalloc!();
 //!
 //! fn main() {
-//!     stancewire_model::allocator::purge_every(stancewire_model::allocator::PURGE_EVERY);
+//!     stancewire_model::allocator::start_purging();
 //!     // ...
 //! }
 //! ```
@@ -85,16 +85,17 @@ pub fn purge() -> bool {
     status == 0
 }
 
-/// Starts, once per process, the thread that [`purge`]s every `interval`
-/// (later calls do nothing). Each model binary calls it first thing in
-/// `main`, with [`PURGE_EVERY`].
-pub fn purge_every(interval: Duration) {
+/// Starts, once per process, the thread that [`purge`]s every
+/// [`PURGE_EVERY`] (later calls do nothing). Each model binary calls it
+/// first thing in `main`: without it the pages [`CONF`] keeps are never
+/// handed back.
+pub fn start_purging() {
     static STARTED: Once = Once::new();
     STARTED.call_once(|| {
         let started = std::thread::Builder::new()
             .name("jemalloc-purge".into())
-            .spawn(move || loop {
-                std::thread::sleep(interval);
+            .spawn(|| loop {
+                std::thread::sleep(PURGE_EVERY);
                 if !purge() {
                     tracing::warn!("jemalloc refused to purge its arenas; no longer trying");
                     return;
@@ -115,15 +116,8 @@ pub struct Conf(*const c_char);
 unsafe impl Sync for Conf {}
 
 impl Conf {
-    pub const fn new() -> Conf {
-        Conf(CONF.as_ptr())
-    }
-}
-
-impl Default for Conf {
-    fn default() -> Conf {
-        Conf::new()
-    }
+    /// [`CONF`] itself.
+    pub const OPTIONS: Conf = Conf(CONF.as_ptr());
 }
 
 /// Makes jemalloc, with [`CONF`], the allocator of the binary that invokes
@@ -139,7 +133,7 @@ macro_rules! jemalloc {
         /// by jemalloc itself at its start, before `main`.
         #[used]
         #[export_name = "malloc_conf"]
-        static MALLOC_CONF: $crate::allocator::Conf = $crate::allocator::Conf::new();
+        static MALLOC_CONF: $crate::allocator::Conf = $crate::allocator::Conf::OPTIONS;
     };
 }
 

@@ -7,6 +7,6 @@
 stancewire_model::jemalloc!();
 
 fn main() -> anyhow::Result<()> {
-    stancewire_model::allocator::purge_every(stancewire_model::allocator::PURGE_EVERY);
+    stancewire_model::allocator::start_purging();
     stancewire_stage::service::main::<stancewire_entity_recognition::startup::EntityRecognition>()
 }

@@ -9,6 +9,6 @@
 stancewire_model::jemalloc!();
 
 fn main() -> anyhow::Result<()> {
-    stancewire_model::allocator::purge_every(stancewire_model::allocator::PURGE_EVERY);
+    stancewire_model::allocator::start_purging();
     stancewire_stage::service::main::<stancewire_stance_detection::startup::StanceDetection>()
 }
