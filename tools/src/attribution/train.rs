@@ -17,6 +17,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use anyhow::Context;
+
 use rand::{rngs::StdRng, SeedableRng};
 use rust_bert::{bert::BertConfig, Config};
 use serde::{Deserialize, Serialize};
@@ -53,6 +55,11 @@ pub struct TrainArgs {
     /// depth with --teacher).
     #[arg(long)]
     pub layers: Option<usize>,
+    /// Unlabelled paragraphs, one per line, that the student also learns
+    /// the teacher's tags on (with --teacher): news beside PolNeAR, so that
+    /// a shallower student sees more of how attributions are written.
+    #[arg(long, requires = "teacher")]
+    pub transfer: Option<PathBuf>,
     #[arg(long, default_value = "models/attribution")]
     pub out: PathBuf,
     #[arg(long, default_value = ".stancewire/train-attribution")]
@@ -94,10 +101,11 @@ struct State {
     best_f1: f64,
 }
 
-/// A paragraph's words and their gold tags (`[O|B|I; 3]` per word).
+/// A paragraph's words and their gold tags (`[O|B|I; 3]` per word), or
+/// none (a transfer paragraph, which only the teacher labels).
 pub struct Paragraph {
     pub words: Vec<String>,
-    pub tags: Vec<[u8; 3]>,
+    pub tags: Option<Vec<[u8; 3]>>,
 }
 
 /// A training window with its labels (`[pieces, 3]`, -100 where not scored)
@@ -122,8 +130,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let train: Vec<Paragraph> = train.iter().flat_map(paragraphs).collect();
     let dev: Vec<Paragraph> = dev.iter().flat_map(paragraphs).collect();
     let mut items: Vec<Item> = train.iter().flat_map(|p| windows(&encoder, p)).collect();
+    let transfer = match &args.transfer {
+        Some(path) => transfer_paragraphs(path)?,
+        None => Vec::new(),
+    };
+    items.extend(transfer.iter().flat_map(|p| windows(&encoder, p)));
     tracing::info!(
         paragraphs = train.len(),
+        transfer_paragraphs = transfer.len(),
         windows = items.len(),
         dev_paragraphs = dev.len(),
         "training data read"
@@ -300,21 +314,42 @@ pub fn paragraphs(article: &Article) -> Vec<Paragraph> {
         }
         out.push(Paragraph {
             words: words.into_iter().map(|(_, w)| w).collect(),
-            tags,
+            tags: Some(tags),
         });
     }
     out
 }
 
-/// A paragraph's windows: each word's first piece labelled in each layer.
+/// The paragraphs of a transfer file: its non-empty lines, split into
+/// words the way the service splits article text.
+fn transfer_paragraphs(path: &Path) -> anyhow::Result<Vec<Paragraph>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|line| {
+            words::split(line)
+                .iter()
+                .map(|w| w.text.to_string())
+                .collect()
+        })
+        .filter(|words: &Vec<String>| !words.is_empty())
+        .map(|words| Paragraph { words, tags: None })
+        .collect())
+}
+
+/// A paragraph's windows: each word's first piece labelled in each layer
+/// (unlabelled, -100, where the paragraph has no gold tags).
 fn windows<'a>(encoder: &Encoder, p: &'a Paragraph) -> impl Iterator<Item = Item> + 'a {
     let layers = Layer::ALL.len();
     encoder.encode(&p.words).into_iter().map(move |piece| {
         let mut labels = vec![-100i64; piece.ids.len() * layers];
-        for (k, &first) in piece.firsts.iter().enumerate() {
-            let tags = p.tags[piece.words.start + k];
-            for l in 0..layers {
-                labels[first * layers + l] = tags[l] as i64;
+        if let Some(gold) = &p.tags {
+            for (k, &first) in piece.firsts.iter().enumerate() {
+                let tags = gold[piece.words.start + k];
+                for l in 0..layers {
+                    labels[first * layers + l] = tags[l] as i64;
+                }
             }
         }
         Item {
@@ -356,6 +391,7 @@ fn score_dev(
                 let gold: Vec<WordTags> = p
                     .tags
                     .iter()
+                    .flatten()
                     .map(|&tags| WordTags {
                         tags,
                         probs: [1.0; 3],
