@@ -89,7 +89,9 @@ pub struct ModelSettings {
     /// Stance model directory; empty: the model that ships in `models/stance-fast`.
     pub path: Option<PathBuf>,
     /// Attribution tagger directory; empty: the one that ships in
-    /// `models/attribution`.
+    /// `models/attribution` (`models/attribution-fast`, its 4-layer
+    /// student, tags in two thirds of the time at the same dev scores but
+    /// misreads the example article: its `MODEL_CARD.md`).
     pub attribution_path: Option<PathBuf>,
     /// Statement-stance model directory; empty: the one that ships in
     /// `models/statement-stance` (`models/statement-stance-fast`, its

@@ -1,6 +1,7 @@
 //! The attribution tagger: a MiniLM word tagger (`stancewire_model::tagger`)
 //! trained by this project on PolNeAR's attributions in real news (see
-//! `models/attribution/MODEL_CARD.md`). It reads a paragraph at a time —
+//! `models/attribution/MODEL_CARD.md`; its 4-layer student, opt-in, is in
+//! `models/attribution-fast`). It reads a paragraph at a time —
 //! attributions rarely cross paragraphs, and often cross sentences — and
 //! tags each word in the three layers of [`super::labels`].
 
@@ -15,7 +16,8 @@ use super::labels::{Layer, PER_LAYER};
 /// windows (PolNeAR's paragraphs: median 34 words, 99% under 105).
 pub const MAX_PIECES: usize = 256;
 
-/// The model that ships with the project.
+/// The model that ships with the project as the default: the 6-layer
+/// tagger (`models/attribution-fast` holds its opt-in 4-layer student).
 pub fn shipped_dir() -> PathBuf {
     models_dir().join("attribution")
 }
