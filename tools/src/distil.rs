@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use rust_bert::bert::BertConfig;
 use serde::Serialize;
 use stancewire_model::tagger::{encode::Piece, net};
@@ -73,6 +75,25 @@ impl DistilArgs {
 pub fn teacher_training(teacher: &Path) -> Option<serde_json::Value> {
     let bytes = std::fs::read(teacher.join("training.json")).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// The texts of a transfer file (`--transfer` of the taggers' training:
+/// unlabelled text the student learns its teacher's tags on), one a line,
+/// each split into words the way the service splits article text; lines
+/// without words are left out.
+pub fn transfer_texts(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|line| {
+            stancewire_text::words::split(line)
+                .iter()
+                .map(|w| w.text.to_string())
+                .collect::<Vec<String>>()
+        })
+        .filter(|words| !words.is_empty())
+        .collect())
 }
 
 /// Runs a trained tagger (`teacher`, of `config`) once over every window and

@@ -17,8 +17,6 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
-
 use rand::{rngs::StdRng, SeedableRng};
 use rust_bert::{bert::BertConfig, Config};
 use serde::{Deserialize, Serialize};
@@ -130,8 +128,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let train: Vec<Paragraph> = train.iter().flat_map(paragraphs).collect();
     let dev: Vec<Paragraph> = dev.iter().flat_map(paragraphs).collect();
     let mut items: Vec<Item> = train.iter().flat_map(|p| windows(&encoder, p)).collect();
-    let transfer = match &args.transfer {
-        Some(path) => transfer_paragraphs(path)?,
+    let transfer: Vec<Paragraph> = match &args.transfer {
+        Some(path) => crate::distil::transfer_texts(path)?
+            .into_iter()
+            .map(|words| Paragraph { words, tags: None })
+            .collect(),
         None => Vec::new(),
     };
     items.extend(transfer.iter().flat_map(|p| windows(&encoder, p)));
@@ -320,24 +321,6 @@ pub fn paragraphs(article: &Article) -> Vec<Paragraph> {
     out
 }
 
-/// The paragraphs of a transfer file: its non-empty lines, split into
-/// words the way the service splits article text.
-fn transfer_paragraphs(path: &Path) -> anyhow::Result<Vec<Paragraph>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(text
-        .lines()
-        .map(|line| {
-            words::split(line)
-                .iter()
-                .map(|w| w.text.to_string())
-                .collect()
-        })
-        .filter(|words: &Vec<String>| !words.is_empty())
-        .map(|words| Paragraph { words, tags: None })
-        .collect())
-}
-
 /// A paragraph's windows: each word's first piece labelled in each layer
 /// (unlabelled, -100, where the paragraph has no gold tags).
 fn windows<'a>(encoder: &Encoder, p: &'a Paragraph) -> impl Iterator<Item = Item> + 'a {
@@ -390,8 +373,9 @@ fn score_dev(
             for (p, tags) in dev.iter().zip(&predicted) {
                 let gold: Vec<WordTags> = p
                     .tags
+                    .as_deref()
+                    .expect("dev paragraphs have gold tags")
                     .iter()
-                    .flatten()
                     .map(|&tags| WordTags {
                         tags,
                         probs: [1.0; 3],

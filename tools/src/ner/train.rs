@@ -289,19 +289,10 @@ fn windows<'a, S: AsRef<str>>(
 /// Windows of unlabelled sentences (one per line), split into words the way
 /// the service splits article text.
 fn transfer_items(encoder: &Encoder, path: &Path) -> anyhow::Result<Vec<Item>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut items = Vec::new();
-    for line in text.lines() {
-        let words: Vec<&str> = stancewire_text::words::split(line)
-            .iter()
-            .map(|w| w.text)
-            .collect();
-        if !words.is_empty() {
-            items.extend(windows(encoder, &words, None));
-        }
-    }
-    Ok(items)
+    Ok(crate::distil::transfer_texts(path)?
+        .iter()
+        .flat_map(|words| windows(encoder, words, None))
+        .collect())
 }
 
 fn score_dev(ner: &net::TaggerNet, encoder: &Encoder, dev: &[conll::Sentence]) -> eval::Report {
