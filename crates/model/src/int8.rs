@@ -22,10 +22,10 @@
 //! can be: with one scale a pass fbgemm adds `bias / scale` itself, so one
 //! multiply (or one `addcmul` with the residual) finishes a layer; each
 //! residual goes into its layer's output in place; the attention's
-//! 1/√(head size) lives in the query rows' weight scales. The 4-layer
-//! attribution tagger and the 2-layer NER tagger (one scale a pass) gain
-//! most: over 100 BBC articles the whole of stance-detection took 3–5% less
-//! (README, Benchmarks). The numbers differ from the step-by-step pass in
+//! 1/√(head size) lives in the query rows' weight scales. The taggers (one
+//! scale a pass) gain most: over 100 BBC articles the attribution tagger
+//! took 59–61 ms an article against 62–68, and the whole of stance-detection
+//! 3–5% less (README, Benchmarks). The numbers differ from the step-by-step pass in
 //! the last float digits only; the models' dev scores are in their cards.
 //!
 //! Training and the float path run rust-bert's `BertModel`; this is the same
